@@ -1,0 +1,86 @@
+// Audience rules: who receives each canonical event. Pure; the store resolves the descriptor into user
+// ids inside the transaction that appends the event, so "member at the time" means exactly that.
+import type { Audience, HeraldEvent } from '../events/types.js';
+
+export function audienceOf(ev: HeraldEvent): Audience {
+  switch (ev.type) {
+    case 'user.created':
+      return { users: [ev.data.user.id], admins: true };
+    case 'user.updated':
+      return { users: [ev.data.user.id], peers_of: ev.data.user.id };
+    case 'space.created':
+    case 'space.updated':
+    case 'space.deleted':
+    case 'member.added':
+    case 'member.updated':
+      return { space: ev.data.space.id };
+    case 'member.removed':
+      // The removed user's membership has already ended; they still learn they were removed.
+      return { space: ev.data.space.id, users: [ev.data.member.user.id] };
+    case 'message.created':
+    case 'message.updated':
+    case 'message.deleted':
+    case 'message.read':
+    case 'reaction.added':
+    case 'reaction.removed':
+      return { space: ev.data.message.space_id };
+    case 'attachment.deleted':
+      return { space: ev.data.space_id };
+    case 'file.created':
+      return { space: ev.data.file.space_id };
+    case 'lock.acquired':
+    case 'lock.released':
+      return { space: ev.data.lock.space_id };
+    case 'action.created':
+    case 'action.updated':
+    case 'action.deleted':
+      return { space: ev.data.action.space_id };
+    case 'unread.updated':
+      return { users: [ev.data.unread.user_id] };
+    case 'alert.created':
+      return { users: [ev.data.alert.user_id] };
+    case 'typing.started':
+    case 'presence.online':
+    case 'presence.offline':
+      return { space: ev.data.space_id };
+    default:
+      // custom.* events: the space when given, otherwise everyone (API-key broadcast).
+      return ev.data.space_id !== null ? { space: ev.data.space_id } : { all: true };
+  }
+}
+
+/** The space an event belongs to, for metrics, filters and the log's index. */
+export function spaceOf(ev: HeraldEvent): number | null {
+  const a = audienceOf(ev);
+  return a.space ?? null;
+}
+
+/** Users who never receive this event even when in its audience (the typist, the user whose presence changed). */
+export function excludedFrom(ev: HeraldEvent): number | undefined {
+  switch (ev.type) {
+    case 'typing.started':
+    case 'presence.online':
+    case 'presence.offline':
+      return ev.data.user.id;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Membership as the log sees it: a user is a member for events with `from < id <= to`
+ * (`to` null while still a member). `from` is the log head just before the join event, so the join
+ * itself reaches the new member; `to` is the head just before the removal, so later events never do.
+ */
+export interface MembershipInterval {
+  space_id: number;
+  user_id: number;
+  from: number;
+  to: number | null;
+}
+
+export function wasMemberAt(intervals: readonly MembershipInterval[], spaceId: number, userId: number, eventId: number): boolean {
+  return intervals.some(
+    (m) => m.space_id === spaceId && m.user_id === userId && m.from < eventId && (m.to === null || eventId <= m.to),
+  );
+}

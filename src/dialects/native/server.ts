@@ -1,0 +1,139 @@
+// The native protocol's endpoints: WebSocket at /api/v1/ws and SSE at /api/v1/events.
+import type { FastifyInstance } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Context } from '../../context.js';
+import { HeraldError } from '../../core/errors.js';
+import { Prepared } from '../../gateway/prepared.js';
+import type { Session } from '../../gateway/session.js';
+import type { AttachResult } from '../../gateway/gateway.js';
+import { WsSession, newWsServer, rejectUpgrade, startHeartbeat, type UpgradeHandler } from '../../transports/websocket.js';
+import { SseSession, openSseResponse } from '../../transports/sse.js';
+import { nativeDialect, envelope } from './render.js';
+import { parseEnvelope, runCommand } from './commands.js';
+import { asUser } from '../../service/chat.js';
+
+const control = (type: string, data: unknown) => new Prepared(null, envelope(null, type, Date.now(), data));
+
+/** Parses a resume position: a non-negative integer, or null when absent. */
+function parsePosition(raw: string | null | undefined): number | null {
+  if (raw === null || raw === undefined || raw === '') return null;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 0) throw new HeraldError('bad_request', 'resume position must be a non-negative integer');
+  return n;
+}
+
+/** First frame of every native connection; `session.reset` follows when a resume cannot be honoured. */
+async function start(ctx: Context, session: Session, resume: number | null, epoch: string | null): Promise<AttachResult> {
+  const plan = await ctx.gateway.attach(session, resume, epoch);
+  session.control(control('session.welcome', { user_id: session.userId, epoch: plan.epoch, position: plan.position, heartbeat_seconds: ctx.config.heartbeatSeconds }));
+  if (plan.reset) session.control(control('session.reset', { reason: plan.reset, position: plan.position, message: 'cannot resume from that position: reload state, then continue from this position' }));
+  await ctx.gateway.replay(session);
+  return plan;
+}
+
+export function nativeWebSocket(ctx: Context): { handler: UpgradeHandler; close: () => void } {
+  const wss = newWsServer(ctx.config.maxFrameBytes);
+  const sessions = new WeakMap<object, WsSession>();
+  const stopHeartbeat = startHeartbeat(wss, ctx.config.heartbeatSeconds, (ws) => {
+    const s = sessions.get(ws);
+    if (s) s.close('heartbeat_timeout', 'no pong received');
+    else ws.terminate();
+  });
+
+  const handler: UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL) => {
+    let resume: number | null;
+    try {
+      resume = parsePosition(url.searchParams.get('resume'));
+    } catch (e) {
+      return rejectUpgrade(socket, 400, 'Bad Request', JSON.stringify({ title: (e as Error).message, status: 400 }));
+    }
+    const epoch = url.searchParams.get('epoch');
+    ctx.auth
+      .actor(req.headers.authorization, url.searchParams.get('access_token') ?? undefined, undefined)
+      .then((actor) => {
+        if (actor.userId === null || actor.server) throw new HeraldError('unauthenticated', 'connect with a user token');
+        const userId = actor.userId;
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          const session = new WsSession(userId, nativeDialect, ws, socket, ctx.config.maxConnectionBufferBytes);
+          sessions.set(ws, session);
+          wss.emit('connection', ws, req);
+          ws.on('close', () => {
+            session.closed = true;
+            ctx.gateway.detach(session);
+          });
+          ws.on('error', (err) => ctx.log.debug({ err }, 'native ws error'));
+          ws.on('message', (data, isBinary) => {
+            ctx.metrics.framesReceived.inc({ dialect: 'native' });
+            void onFrame(session, isBinary ? null : data.toString());
+          });
+          start(ctx, session, resume, epoch).catch((err: unknown) => {
+            ctx.log.error({ err }, 'native ws start failed');
+            session.close('protocol_error', 'could not start the session');
+          });
+        });
+      })
+      .catch((e: unknown) => {
+        const status = e instanceof HeraldError ? e.status : 500;
+        rejectUpgrade(socket, status, status === 401 ? 'Unauthorized' : 'Error', JSON.stringify({ title: (e as Error).message, status }));
+      });
+  };
+
+  async function onFrame(session: WsSession, text: string | null): Promise<void> {
+    let requestId: string | number | null = null;
+    try {
+      if (text === null) throw new HeraldError('bad_request', 'binary frames are not accepted; send JSON text');
+      const env = parseEnvelope(text);
+      requestId = env.request_id ?? null;
+      const result = await runCommand(ctx.chat, asUser(session.userId), env);
+      session.control(control('command.ack', { request_id: requestId, result }));
+    } catch (e) {
+      const err = e instanceof HeraldError ? e : null;
+      if (!err) ctx.log.error({ err: e }, 'native command failed');
+      session.control(control('command.error', { request_id: requestId, code: err?.code ?? 'internal', message: err?.message ?? 'internal error' }));
+    }
+  }
+
+  return {
+    handler,
+    close: () => {
+      stopHeartbeat();
+      wss.close();
+    },
+  };
+}
+
+export function nativeSse(app: FastifyInstance, ctx: Context): void {
+  app.get(
+    '/api/v1/events',
+    {
+      schema: {
+        summary: 'Native event stream (Server-Sent Events)',
+        description: 'One `data:` record per event envelope {id, type, at, data}; `id:` is the feed position. Resume with Last-Event-ID or ?last_event_id=.',
+        tags: ['realtime'],
+        querystring: {
+          type: 'object',
+          properties: { access_token: { type: 'string' }, last_event_id: { type: 'string' }, epoch: { type: 'string' } },
+        },
+      },
+    },
+    async (req, reply) => {
+      const q = req.query as { access_token?: string; last_event_id?: string; epoch?: string };
+      const actor = await ctx.auth.actor(req.headers.authorization, q.access_token, undefined);
+      if (actor.userId === null || actor.server) throw new HeraldError('unauthenticated', 'connect with a user token');
+      const header = req.headers['last-event-id'];
+      const resume = parsePosition((Array.isArray(header) ? header[0] : header) ?? q.last_event_id);
+      reply.hijack();
+      openSseResponse(reply.raw, 2000);
+      const session = new SseSession(actor.userId, nativeDialect, reply.raw, ctx.config.maxConnectionBufferBytes, ctx.config.heartbeatSeconds);
+      req.raw.on('close', () => {
+        session.dispose();
+        ctx.gateway.detach(session);
+      });
+      await start(ctx, session, resume, q.epoch ?? null).catch((err: unknown) => {
+        ctx.log.error({ err }, 'native sse start failed');
+        session.close('protocol_error', 'could not start the session');
+      });
+    },
+  );
+}

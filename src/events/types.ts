@@ -1,0 +1,80 @@
+// The canonical events: one discriminated union, named `entity.action`. Each carries the state of the
+// entity after the change, so a dialect renders any event without reading the store.
+import type {
+  ActionView,
+  AlertView,
+  FileView,
+  LockView,
+  MemberView,
+  MessageView,
+  SpaceView,
+  UnreadView,
+  UserRef,
+} from '../core/model.js';
+
+/** Who receives an event. Resolved into user ids when the event is appended (see core/audience.ts). */
+export interface Audience {
+  /** Members of this space at the moment of the event. */
+  space?: number;
+  /** These users, in addition. */
+  users?: number[];
+  /** Every user (open workspaces, broadcasts from the server API key). */
+  all?: boolean;
+  /** Server administrators. */
+  admins?: boolean;
+  /** Everyone who shares at least one space with this user (profile changes). */
+  peers_of?: number;
+}
+
+interface E<T extends string, D> {
+  type: T;
+  data: D;
+}
+
+export type HeraldEvent =
+  | E<'user.created', { user: UserRef }>
+  | E<'user.updated', { user: UserRef }>
+  | E<'space.created', { space: SpaceView; actor_id: number | null }>
+  | E<'space.updated', { space: SpaceView; actor_id: number | null }>
+  | E<'space.deleted', { space: SpaceView; actor_id: number | null }>
+  | E<'member.added', { space: SpaceView; member: MemberView; actor_id: number | null }>
+  | E<'member.updated', { space: SpaceView; member: MemberView; actor_id: number | null }>
+  /** `actor_id === member.user.id` means the user left; otherwise they were removed by the actor. */
+  | E<'member.removed', { space: SpaceView; member: MemberView; actor_id: number | null }>
+  | E<'message.created', { message: MessageView }>
+  | E<'message.updated', { message: MessageView; actor_id: number | null }>
+  | E<'message.deleted', { message: MessageView; actor_id: number | null }>
+  | E<'message.read', { message: MessageView; user: UserRef; at: number }>
+  | E<'reaction.added', { message: MessageView; user: UserRef; emoji: string }>
+  | E<'reaction.removed', { message: MessageView; user: UserRef; emoji: string }>
+  | E<'attachment.deleted', { space_id: number; message_ids: number[]; message_uuids: string[]; files: FileView[]; actor_id: number | null }>
+  | E<'file.created', { file: FileView; actor_id: number | null }>
+  | E<'unread.updated', { unread: UnreadView; all_read: boolean }>
+  | E<'lock.acquired', { lock: LockView }>
+  | E<'lock.released', { lock: LockView; actor_id: number | null }>
+  | E<'action.created', { action: ActionView }>
+  | E<'action.updated', { action: ActionView }>
+  | E<'action.deleted', { action: ActionView; actor_id: number | null }>
+  | E<'alert.created', { alert: AlertView }>
+  // Ephemeral: never stored, never replayed, carry no position.
+  | E<'typing.started', { space_id: number; user: UserRef }>
+  | E<'presence.online', { space_id: number; user: UserRef }>
+  | E<'presence.offline', { space_id: number; user: UserRef }>
+  // Published by an app's backend with the server API key.
+  | E<`custom.${string}`, { space_id: number | null; payload: Record<string, unknown>; actor_id: number | null }>;
+
+export type EventType = HeraldEvent['type'];
+export type EventOf<T extends EventType> = Extract<HeraldEvent, { type: T }>;
+
+export const EPHEMERAL_TYPES: ReadonlySet<string> = new Set(['typing.started', 'presence.online', 'presence.offline']);
+
+/** An event as delivered: position (null when ephemeral), time and resolved recipients. */
+export type Delivered<T extends HeraldEvent = HeraldEvent> = T & {
+  /** Global position in commit order; each user's feed is the subsequence addressed to them. */
+  id: number | null;
+  at: number;
+  space_id: number | null;
+  recipients: readonly number[];
+  /** Users never sent this one (the typist for typing). */
+  exclude?: number;
+};

@@ -1,0 +1,83 @@
+// The HTTP server: fastify, typebox schemas (which also produce /openapi.json), problem-JSON errors.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import swagger from '@fastify/swagger';
+import multipart from '@fastify/multipart';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Context } from '../context.js';
+import { HeraldError } from '../core/errors.js';
+import type { Actor } from '../service/chat.js';
+import { userRoutes } from './routes/users.js';
+import { spaceRoutes } from './routes/spaces.js';
+import { messageRoutes } from './routes/messages.js';
+import { fileRoutes } from './routes/files.js';
+import { opsRoutes } from './routes/ops.js';
+
+export type App = FastifyInstance;
+
+/** Resolves and checks the caller of an authenticated route. */
+export async function actorOf(ctx: Context, req: FastifyRequest): Promise<Actor> {
+  const q = req.query as { access_token?: unknown } | undefined;
+  const actAs = req.headers['x-herald-user'];
+  const actor = await ctx.auth.actor(req.headers.authorization, typeof q?.access_token === 'string' ? q.access_token : undefined, typeof actAs === 'string' ? actAs : undefined);
+  if (actor.userId !== null) await ctx.chat.user(actor.userId).catch(() => {
+    throw new HeraldError('unauthenticated', 'the user behind this token no longer exists');
+  });
+  return actor;
+}
+
+/** Builds the HTTP app; `mount` lets the composition root add realtime endpoints (SSE streams, dialect routes). */
+export async function buildHttp(ctx: Context, mount: ((app: FastifyInstance) => void)[] = []): Promise<FastifyInstance> {
+  const app = Fastify({
+    // Per-request logs are off (info level); errors still reach the log.
+    loggerInstance: ctx.log.child({ component: 'http' }, { level: 'warn' }) as FastifyBaseLogger,
+    bodyLimit: 1024 * 1024,
+    trustProxy: true,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Herald HTTP API', version: '1', description: 'REST API of the Herald realtime event server. Realtime protocols are described in docs/.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(multipart, { limits: { fileSize: ctx.config.maxUploadBytes, files: 1, fields: 10 } });
+
+  // Problem JSON (RFC 9457) for every error; bad input is a 4xx and never takes the process down.
+  app.setErrorHandler((err: unknown, req, reply) => {
+    const message = (e: object) => String((e as { message?: unknown }).message ?? 'bad request');
+    let status = 500;
+    let code = 'internal';
+    let detail = 'internal error';
+    if (err instanceof HeraldError) {
+      status = err.status;
+      code = err.code;
+      detail = err.message;
+    } else if (typeof err === 'object' && err !== null && 'validation' in err) {
+      status = 400;
+      code = 'bad_request';
+      detail = message(err);
+    } else if (typeof err === 'object' && err !== null && 'statusCode' in err && typeof err.statusCode === 'number' && err.statusCode < 500) {
+      status = err.statusCode;
+      code = status === 413 ? 'too_large' : 'bad_request';
+      detail = message(err);
+    } else {
+      req.log.error({ err }, 'unhandled error');
+    }
+    void reply.status(status).type('application/problem+json').send({ type: `https://herald.dev/problems/${code}`, title: detail, status, code });
+  });
+  app.setNotFoundHandler((req, reply) => {
+    void reply.status(404).type('application/problem+json').send({ type: 'https://herald.dev/problems/not_found', title: `no route ${req.method} ${req.url.split('?')[0]}`, status: 404, code: 'not_found' });
+  });
+
+  await app.register(opsRoutes(ctx));
+  await app.register(userRoutes(ctx));
+  await app.register(spaceRoutes(ctx));
+  await app.register(messageRoutes(ctx));
+  await app.register(fileRoutes(ctx));
+  for (const m of mount) m(app);
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  return app;
+}

@@ -1,0 +1,123 @@
+// Table types for kysely. Booleans are stored as 0/1 and JSON as text so one schema fits SQLite and Postgres.
+import type { Generated } from 'kysely';
+
+export interface DB {
+  meta: { key: string; value: string };
+  users: {
+    id: Generated<number>;
+    uuid: string;
+    username: string;
+    email: string;
+    password_hash: string;
+    display_name: string;
+    has_avatar: number;
+    is_admin: number;
+    created_at: number;
+    updated_at: number;
+    last_active_at: number;
+    deleted: number;
+  };
+  spaces: {
+    id: Generated<number>;
+    uuid: string;
+    name: string;
+    description: string;
+    kind: string;
+    access: string;
+    owner_id: number | null;
+    created_by: number | null;
+    created_at: number;
+    updated_at: number;
+    last_active_at: number;
+    deleted: number;
+    /** "<low id>:<high id>" for 1-to-1 spaces, so a pair has at most one. */
+    direct_key: string | null;
+  };
+  members: {
+    space_id: number;
+    user_id: number;
+    role: string;
+    joined_at: number;
+    /** Messages with an id at or below this are read ("mark all read"). */
+    read_through: number;
+  };
+  /** Membership as the event log sees it: member for events with from_pos < id <= to_pos. */
+  membership_log: {
+    id: Generated<number>;
+    space_id: number;
+    user_id: number;
+    from_pos: number;
+    to_pos: number | null;
+  };
+  messages: {
+    id: Generated<number>;
+    uuid: string;
+    space_id: number;
+    author_id: number | null;
+    kind: string;
+    content: string;
+    meta: string | null;
+    parent_id: number | null;
+    mentions_all: number;
+    is_edited: number;
+    created_at: number;
+    updated_at: number;
+    deleted: number;
+  };
+  files: {
+    id: Generated<number>;
+    uuid: string;
+    space_id: number;
+    name: string;
+    mimetype: string;
+    size: number;
+    storage_key: string;
+    uploaded_by: number | null;
+    created_at: number;
+    deleted: number;
+  };
+  message_files: { message_id: number; file_id: number; position: number };
+  reactions: { message_id: number; user_id: number; emoji: string; created_at: number };
+  read_receipts: { message_id: number; user_id: number; read_at: number };
+  mentions: { message_id: number; user_id: number };
+  locks: { id: Generated<number>; file_id: number; space_id: number; user_id: number; acquired_at: number };
+  actions: {
+    id: Generated<number>;
+    uuid: string;
+    space_id: number;
+    name: string;
+    description: string;
+    type: number;
+    status: number;
+    due_at: number | null;
+    assignee_id: number | null;
+    created_by: number | null;
+    created_at: number;
+    updated_by: number | null;
+    updated_at: number | null;
+    deleted: number;
+  };
+  alerts: {
+    id: Generated<number>;
+    user_id: number;
+    kind: string;
+    from_user_id: number | null;
+    space_id: number;
+    message_id: number;
+    text: string;
+    is_read: number;
+    created_at: number;
+  };
+  /** The event log. `id` is assigned as head+1 under the writer lock, so ids follow commit order with no holes. */
+  events: {
+    id: number;
+    type: string;
+    at: number;
+    space_id: number | null;
+    /** Audience: members of `space_id` at the time (via membership_log), plus event_recipients, or everyone. */
+    audience_space: number | null;
+    audience_all: number;
+    data: string;
+  };
+  event_recipients: { event_id: number; user_id: number };
+}

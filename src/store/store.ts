@@ -1,0 +1,86 @@
+// The Store: one schema and one query layer (kysely) over two drivers, SQLite (default) and PostgreSQL.
+// Writes are serialised: a process-wide mutex, plus a transaction-scoped advisory lock on Postgres, so the
+// event log's positions (head + 1 under the lock) follow commit order across every node.
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { DB } from './schema.js';
+import { migrationProvider, type Flavor } from './migrations.js';
+import { Mutex } from './mutex.js';
+import { Repo } from './repo.js';
+
+export interface Store {
+  readonly flavor: Flavor;
+  /** Runs `fn` in a write transaction. `afterCommit` runs before the next writer starts, so callers can publish in commit order. */
+  write<T>(fn: (tx: Repo) => Promise<T>, afterCommit?: (result: T) => void): Promise<T>;
+  /** Runs reads outside a transaction. */
+  read<T>(fn: (r: Repo) => Promise<T>): Promise<T>;
+  /** Identifies this log; a new database means positions from an old one mean nothing. */
+  epoch(): Promise<string>;
+  close(): Promise<void>;
+}
+
+const WRITER_LOCK_KEY = 7_243_001;
+
+class KyselyStore implements Store {
+  private readonly mutex = new Mutex();
+  private epochValue: string | null = null;
+
+  constructor(
+    readonly flavor: Flavor,
+    private readonly db: Kysely<DB>,
+  ) {}
+
+  async migrate(): Promise<void> {
+    const { error } = await new Migrator({ db: this.db, provider: migrationProvider(this.flavor) }).migrateToLatest();
+    if (error) throw error instanceof Error ? error : new Error(String(error));
+  }
+
+  write<T>(fn: (tx: Repo) => Promise<T>, afterCommit?: (result: T) => void): Promise<T> {
+    return this.mutex.run(async () => {
+      const result = await this.db.transaction().execute(async (trx) => {
+        if (this.flavor === 'postgres') await sql`select pg_advisory_xact_lock(${WRITER_LOCK_KEY})`.execute(trx);
+        return fn(new Repo(trx));
+      });
+      afterCommit?.(result);
+      return result;
+    });
+  }
+
+  read<T>(fn: (r: Repo) => Promise<T>): Promise<T> {
+    return fn(new Repo(this.db));
+  }
+
+  async epoch(): Promise<string> {
+    this.epochValue ??= (await new Repo(this.db).meta('epoch')) ?? 'unknown';
+    return this.epochValue;
+  }
+
+  close(): Promise<void> {
+    return this.db.destroy();
+  }
+}
+
+/** Opens (and migrates) the store named by a `sqlite:<path>` or `postgres://` URL. */
+export async function openStore(url: string): Promise<Store> {
+  let store: KyselyStore;
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length) || ':memory:';
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const database = new Database(path);
+    database.pragma('journal_mode = WAL');
+    database.pragma('synchronous = NORMAL');
+    database.pragma('foreign_keys = ON');
+    database.pragma('busy_timeout = 5000');
+    store = new KyselyStore('sqlite', new Kysely<DB>({ dialect: new SqliteDialect({ database }) }));
+  } else {
+    // int8 (counts, bigint columns) as JS numbers: every value Herald stores fits in 2^53.
+    pg.types.setTypeParser(20, (v: string) => Number(v));
+    const pool = new pg.Pool({ connectionString: url, max: 10 });
+    store = new KyselyStore('postgres', new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }));
+  }
+  await store.migrate();
+  return store;
+}
