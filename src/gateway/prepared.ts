@@ -1,9 +1,9 @@
 // One rendered event for one dialect, with its transport encodings built lazily and at most once.
-import WebSocket from 'ws';
+import * as wsModule from 'ws';
 
 // ws exports its frame encoder (ws/lib/sender.js) but @types/ws does not declare it.
 interface FrameOptions { fin: boolean; opcode: number; mask: boolean; readOnly: boolean; rsv1: boolean }
-const { Sender } = WebSocket as unknown as { Sender: { frame(data: Buffer, o: FrameOptions): Buffer[] } };
+const { Sender } = wsModule as unknown as { Sender: { frame(data: Buffer, o: FrameOptions): Buffer[] } };
 
 export class Prepared {
   private ws: Buffer | null = null;

@@ -1,0 +1,134 @@
+// Test harness: a real Herald on an ephemeral port with its own data dir, plus small real clients.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import WebSocket from 'ws';
+import { loadConfig, type HeraldConfig } from '../../src/config.js';
+import { startHerald, type Herald } from '../../src/herald.js';
+
+export const API_KEY = 'test-api-key-0123456789abcdef';
+
+/** Postgres URL for the store suites: HERALD_TEST_PG, or the local CI server. */
+export const PG_URL = process.env.HERALD_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+export interface TestServer extends Herald {
+  dir: string;
+  stop(): Promise<void>;
+}
+
+export async function startTestServer(overrides: Partial<HeraldConfig> = {}): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'herald-test-'));
+  const config = loadConfig({}, { dataDir: dir, port: 0, host: '127.0.0.1', apiKey: API_KEY, jwtSecret: 'test-secret-0123456789abcdef', logLevel: 'warn', ...overrides });
+  const herald = await startHerald(config, pino({ level: process.env.HERALD_TEST_LOG ?? 'silent' }));
+  return {
+    ...herald,
+    dir,
+    stop: async () => {
+      await herald.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface ApiResponse<T = Record<string, unknown>> {
+  status: number;
+  body: T;
+}
+
+/** JSON over HTTP with an optional bearer token. */
+export async function api<T = Record<string, unknown>>(base: string, method: string, path: string, token?: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
+  const res = await fetch(base + path, {
+    method,
+    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : {}) as T };
+}
+
+export interface TestUser {
+  id: number;
+  token: string;
+  email: string;
+  username: string;
+}
+
+let seq = 0;
+export async function newUser(base: string, name = 'user'): Promise<TestUser> {
+  const n = `${name}${++seq}${Math.random().toString(36).slice(2, 6)}`;
+  const email = `${n}@example.test`;
+  const r = await api<{ user: { id: number; username: string }; token: string }>(base, 'POST', '/api/v1/users', undefined, { email, password: 'correct horse battery', display_name: n, username: n });
+  if (r.status !== 201) throw new Error(`register failed: ${r.status} ${JSON.stringify(r.body)}`);
+  return { id: r.body.user.id, token: r.body.token, email, username: r.body.user.username };
+}
+
+export interface Frame {
+  id: number | null;
+  type: string;
+  at: string;
+  data: Record<string, unknown> & { [k: string]: unknown };
+}
+
+/** A native-protocol WebSocket client that records every frame and can wait for one. */
+export class NativeClient {
+  readonly frames: Frame[] = [];
+  private waiters: { pred: (f: Frame) => boolean; resolve: (f: Frame) => void }[] = [];
+  closeCode: number | null = null;
+  closeReason = '';
+  readonly closed: Promise<void>;
+
+  private constructor(readonly ws: WebSocket) {
+    ws.on('message', (data) => {
+      const f = JSON.parse(data.toString()) as Frame;
+      this.frames.push(f);
+      this.waiters = this.waiters.filter((w) => (w.pred(f) ? (w.resolve(f), false) : true));
+    });
+    this.closed = new Promise((resolve) =>
+      ws.on('close', (code, reason) => {
+        this.closeCode = code;
+        this.closeReason = reason.toString();
+        resolve();
+      }),
+    );
+  }
+
+  static async connect(base: string, token: string, query = ''): Promise<NativeClient> {
+    const ws = new WebSocket(`${base.replace('http', 'ws')}/api/v1/ws${query}`, { headers: { authorization: `Bearer ${token}` } });
+    const c = new NativeClient(ws);
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    await c.next((f) => f.type === 'session.welcome');
+    return c;
+  }
+
+  /** Waits for the first frame (already received or future) matching `pred`. */
+  next(pred: (f: Frame) => boolean, timeoutMs = 3000): Promise<Frame> {
+    const seen = this.frames.find(pred);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`timed out waiting for frame; got ${this.frames.map((f) => f.type).join(',')}`)), timeoutMs);
+      this.waiters.push({ pred, resolve: (f) => (clearTimeout(t), resolve(f)) });
+    });
+  }
+
+  ofType(type: string): Frame[] {
+    return this.frames.filter((f) => f.type === type);
+  }
+
+  /** Sends a command and waits for its ack or error. */
+  async command(type: string, data: Record<string, unknown>, requestId = `r${Math.random().toString(36).slice(2)}`): Promise<Frame> {
+    this.ws.send(JSON.stringify({ type, request_id: requestId, data }));
+    return this.next((f) => (f.type === 'command.ack' || f.type === 'command.error') && f.data.request_id === requestId);
+  }
+
+  async close(): Promise<void> {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.close();
+    await this.closed;
+  }
+}
+
+/** Resolves after `ms`; used to give the server time to (not) deliver something. */
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
