@@ -1,4 +1,5 @@
 // Composition root: builds every part from the config. main.ts and the tests both start Herald here.
+import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { AddressInfo } from 'node:net';
 import { loadConfig, type HeraldConfig } from './config.js';
@@ -10,7 +11,8 @@ import { Auth } from './gateway/auth.js';
 import { Metrics } from './metrics.js';
 import { buildHttp } from './http/server.js';
 import { routeUpgrades, type UpgradeHandler } from './transports/websocket.js';
-import { nativeSse, nativeWebSocket } from './dialects/native/server.js';
+import { nativeModule } from './dialects/native/server.js';
+import type { DialectModule } from './dialects/dialect.js';
 import type { Context } from './context.js';
 
 export interface Herald {
@@ -24,6 +26,9 @@ export interface Herald {
 
 const PRUNE_EVERY_MS = 60_000;
 
+/** Every wire dialect Herald serves. A new dialect is one folder and one line here. */
+const DIALECTS: DialectModule[] = [nativeModule];
+
 export async function startHerald(config: HeraldConfig = loadConfig(), log: Logger = pino({ level: config.logLevel })): Promise<Herald> {
   const store = await openStore(config.databaseUrl);
   const bus = new MemoryBus();
@@ -33,9 +38,9 @@ export async function startHerald(config: HeraldConfig = loadConfig(), log: Logg
   const auth = new Auth(config.jwtSecret, config.apiKey, config.tokenTtlSeconds);
   const ctx: Context = { config, store, bus, chat, gateway, auth, metrics, log };
 
-  const native = nativeWebSocket(ctx);
-  const app = await buildHttp(ctx, [(a) => nativeSse(a, ctx)]);
-  routeUpgrades(app.server, new Map<string, UpgradeHandler>([['/api/v1/ws', native.handler]]));
+  const app = await buildHttp(ctx, DIALECTS.flatMap((d) => (d.http ? [(a: FastifyInstance) => d.http!(a, ctx)] : [])));
+  const sockets = DIALECTS.flatMap((d) => (d.upgrades ? [d.upgrades(ctx)] : []));
+  routeUpgrades(app.server, new Map<string, UpgradeHandler>(sockets.flatMap((s) => s.routes)));
 
   const prune = async () => {
     const through = await store.write((tx) => tx.prune(Date.now() - config.retentionHours * 3600_000));
@@ -58,7 +63,7 @@ export async function startHerald(config: HeraldConfig = loadConfig(), log: Logg
     close: () =>
       (closing ??= (async () => {
         clearInterval(pruner);
-        native.close();
+        for (const s of sockets) s.close();
         gateway.closeAll();
         await app.close();
         // Waits for the writer queue: every command that got in has committed (and published) by now.

@@ -49,6 +49,7 @@ export class Gateway {
       const sessions = this.byUser.get(uid);
       if (sessions === undefined) continue;
       for (const s of sessions) {
+        if (s.dialect.accepts !== undefined && !s.dialect.accepts(ev, uid)) continue;
         let p = cache.get(s.dialect.name);
         if (p === undefined) {
           p = this.prepare(s, ev);
@@ -100,7 +101,8 @@ export class Gateway {
       const batch = await this.store.read((r) => r.feed(session.userId, session.position, REPLAY_BATCH));
       for (const e of batch) {
         const ev = { type: e.type, data: e.data, id: e.id, at: e.at, space_id: e.space_id, recipients: [] } as unknown as Delivered;
-        if (!session.push(ev, this.prepare(session, ev))) return;
+        const frame = session.dialect.accepts === undefined || session.dialect.accepts(ev, session.userId) ? this.prepare(session, ev) : null;
+        if (!session.push(ev, frame)) return;
       }
       if (batch.length < REPLAY_BATCH || session.closed) break;
     }

@@ -1,5 +1,6 @@
 // The native protocol's endpoints: WebSocket at /api/v1/ws and SSE at /api/v1/events.
 import type { FastifyInstance } from 'fastify';
+import type { DialectModule } from '../dialect.js';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Context } from '../../context.js';
@@ -137,3 +138,12 @@ export function nativeSse(app: FastifyInstance, ctx: Context): void {
     },
   );
 }
+
+export const nativeModule: DialectModule = {
+  name: 'native',
+  http: (app, ctx) => nativeSse(app, ctx),
+  upgrades: (ctx) => {
+    const ws = nativeWebSocket(ctx);
+    return { routes: [['/api/v1/ws', ws.handler]], close: ws.close };
+  },
+};
