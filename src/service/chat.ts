@@ -219,8 +219,9 @@ export class Chat {
 
   async addMember(actor: Actor, spaceId: number, userId: number, role: Role = 'member'): Promise<MemberView> {
     return this.commit(async (tx, emit) => {
-      const { space, role: actorRole } = await this.spaceFor(tx, actor, spaceId, 'manage');
+      const { space, role: actorRole } = await this.spaceFor(tx, actor, spaceId, 'read');
       if (space.kind === 'direct') throw conflict('a 1-to-1 space cannot get more members');
+      ensure(actorRole, 'manage');
       if (!mayAssignRole(actorRole, role)) throw forbidden(`role ${actorRole} may not grant ${role}`);
       if (!(await tx.user(userId))) throw notFound('user');
       if (await tx.role(spaceId, userId)) throw conflict('already a member');

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import WebSocket from 'ws';
+import { EventSource } from 'eventsource';
 import { loadConfig, type HeraldConfig } from '../../src/config.js';
 import { startHerald, type Herald } from '../../src/herald.js';
 
@@ -132,3 +133,40 @@ export class NativeClient {
 
 /** Resolves after `ms`; used to give the server time to (not) deliver something. */
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A native-protocol SSE client (the `eventsource` package) that records every event it receives. */
+export class SseClient {
+  readonly frames: Frame[] = [];
+  readonly ids: string[] = [];
+  private waiters: { pred: (f: Frame) => boolean; resolve: (f: Frame) => void }[] = [];
+  readonly es: EventSource;
+
+  constructor(base: string, token: string, opts: { lastEventId?: string; path?: string } = {}) {
+    this.es = new EventSource(base + (opts.path ?? '/api/v1/events'), {
+      fetch: (input, init) =>
+        fetch(input, {
+          ...init,
+          headers: { ...(init?.headers ?? {}), authorization: `Bearer ${token}`, ...(opts.lastEventId ? { 'last-event-id': opts.lastEventId } : {}) },
+        }),
+    });
+    this.es.onmessage = (e: MessageEvent<string>) => {
+      const f = JSON.parse(e.data) as Frame;
+      this.frames.push(f);
+      this.ids.push(e.lastEventId);
+      this.waiters = this.waiters.filter((w) => (w.pred(f) ? (w.resolve(f), false) : true));
+    };
+  }
+
+  next(pred: (f: Frame) => boolean, timeoutMs = 3000): Promise<Frame> {
+    const seen = this.frames.find(pred);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`SSE: timed out; got ${this.frames.map((f) => f.type).join(',')}`)), timeoutMs);
+      this.waiters.push({ pred, resolve: (f) => (clearTimeout(t), resolve(f)) });
+    });
+  }
+
+  close(): void {
+    this.es.close();
+  }
+}

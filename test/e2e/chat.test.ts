@@ -1,0 +1,385 @@
+// Every chat feature driven through the HTTP API, observed by real native WebSocket and SSE clients.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestServer, newUser, api, NativeClient, SseClient, sleep, API_KEY, type TestServer, type TestUser, type Frame } from '../helpers/server.js';
+
+interface Msg {
+  id: number;
+  content: string;
+  is_edited: boolean;
+  attachments: { id: number; name: string; size: number; mimetype: string }[];
+  reactions: { emoji: string; user: { id: number } }[];
+  read_by: { user: { id: number } }[];
+}
+const msgOf = (f: Frame) => f.data.message as Msg;
+
+let srv: TestServer;
+before(async () => {
+  srv = await startTestServer();
+});
+after(async () => {
+  await srv.stop();
+});
+
+async function group(owner: TestUser, members: TestUser[], name = 'team'): Promise<number> {
+  const r = await api<{ space: { id: number } }>(srv.url, 'POST', '/api/v1/spaces', owner.token, { name, member_ids: members.map((m) => m.id) });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  return r.body.space.id;
+}
+
+async function post(user: TestUser, spaceId: number, body: Record<string, unknown>): Promise<Msg> {
+  const r = await api<{ message: Msg }>(srv.url, 'POST', `/api/v1/spaces/${spaceId}/messages`, user.token, body);
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  return r.body.message;
+}
+
+async function upload(user: TestUser, spaceId: number, name: string, content: string | Uint8Array, type = 'text/plain') {
+  const form = new FormData();
+  form.append('file', new Blob([typeof content === 'string' ? content : new Uint8Array(content)], { type }), name);
+  const res = await fetch(`${srv.url}/api/v1/spaces/${spaceId}/files`, { method: 'POST', headers: { authorization: `Bearer ${user.token}` }, body: form });
+  return { status: res.status, body: (await res.json()) as { file: { id: number; name: string; size: number; mimetype: string }; code?: string } };
+}
+
+describe('users', () => {
+  test('register, log in with email or username, and reject a wrong password', async () => {
+    const u = await newUser(srv.url, 'login');
+    const ok = await api<{ token: string; meta: { ok: boolean } }>(srv.url, 'POST', '/api/v1/user.login', undefined, { email: u.email, password: 'correct horse battery' });
+    assert.equal(ok.status, 200);
+    assert.equal(ok.body.meta.ok, true);
+    const me = await api<{ user: { id: number } }>(srv.url, 'GET', '/api/v1/me', ok.body.token);
+    assert.equal(me.body.user.id, u.id);
+    const byName = await api(srv.url, 'POST', '/api/v1/user.login', undefined, { email: u.username, password: 'correct horse battery' });
+    assert.equal(byName.status, 200);
+    const bad = await api<{ code: string }>(srv.url, 'POST', '/api/v1/user.login', undefined, { email: u.email, password: 'wrong password!' });
+    assert.equal(bad.status, 401);
+    assert.equal(bad.body.code, 'unauthenticated');
+    const dup = await api(srv.url, 'POST', '/api/v1/users', undefined, { email: u.email, password: 'another password' });
+    assert.equal(dup.status, 409);
+  });
+
+  test('requests without a valid token are refused', async () => {
+    assert.equal((await api(srv.url, 'GET', '/api/v1/me')).status, 401);
+    assert.equal((await api(srv.url, 'GET', '/api/v1/me', 'not-a-token')).status, 401);
+  });
+
+  test('a profile change reaches users who share a space, and not strangers', async () => {
+    const [a, b, stranger] = [await newUser(srv.url), await newUser(srv.url), await newUser(srv.url)];
+    await group(a, [b]);
+    const wb = await NativeClient.connect(srv.url, b.token);
+    const ws = await NativeClient.connect(srv.url, stranger.token);
+    const r = await api(srv.url, 'PATCH', '/api/v1/me', a.token, { display_name: 'Alice Renamed', has_avatar: true });
+    assert.equal(r.status, 200);
+    const f = await wb.next((x) => x.type === 'user.updated');
+    assert.deepEqual([(f.data.user as { display_name: string }).display_name, (f.data.user as { has_avatar: boolean }).has_avatar], ['Alice Renamed', true]);
+    await sleep(150);
+    assert.equal(ws.ofType('user.updated').length, 0);
+    await wb.close();
+    await ws.close();
+  });
+});
+
+describe('spaces and members', () => {
+  test('1-to-1 spaces are unique per pair and refuse extra members', async () => {
+    const [a, b, c] = [await newUser(srv.url), await newUser(srv.url), await newUser(srv.url)];
+    const first = await api<{ space: { id: number; kind: string; members: unknown[] } }>(srv.url, 'POST', '/api/v1/spaces', a.token, { kind: 'direct', member_ids: [b.id] });
+    assert.equal(first.status, 201);
+    assert.equal(first.body.space.kind, 'direct');
+    assert.equal(first.body.space.members.length, 2);
+    const again = await api<{ space: { id: number } }>(srv.url, 'POST', '/api/v1/spaces', b.token, { kind: 'direct', member_ids: [a.id] });
+    assert.equal(again.status, 200);
+    assert.equal(again.body.space.id, first.body.space.id);
+    const add = await api(srv.url, 'POST', `/api/v1/spaces/${first.body.space.id}/members`, a.token, { user_id: c.id });
+    assert.equal(add.status, 409);
+  });
+
+  test('adding, promoting and removing members notifies every member; the removed user hears nothing after', async () => {
+    const [owner, bob, carol] = [await newUser(srv.url), await newUser(srv.url), await newUser(srv.url)];
+    const sid = await group(owner, [bob]);
+    const wo = await NativeClient.connect(srv.url, owner.token);
+    const wc = await NativeClient.connect(srv.url, carol.token);
+
+    assert.equal((await api(srv.url, 'POST', `/api/v1/spaces/${sid}/members`, owner.token, { user_id: carol.id })).status, 201);
+    const added = await wc.next((f) => f.type === 'member.added');
+    assert.equal((added.data.member as { user: { id: number } }).user.id, carol.id);
+    await wo.next((f) => f.type === 'member.added');
+
+    assert.equal((await api(srv.url, 'PATCH', `/api/v1/spaces/${sid}/members/${carol.id}`, owner.token, { role: 'manager' })).status, 200);
+    const promoted = await wc.next((f) => f.type === 'member.updated');
+    assert.equal((promoted.data.member as { role: string }).role, 'manager');
+
+    // A member may not remove others; a manager may not remove the owner.
+    assert.equal((await api(srv.url, 'DELETE', `/api/v1/spaces/${sid}/members/${carol.id}`, bob.token)).status, 403);
+    assert.equal((await api(srv.url, 'DELETE', `/api/v1/spaces/${sid}/members/${owner.id}`, carol.token)).status, 403);
+
+    // Kick: the kicked user learns of it, then receives nothing more from the space.
+    assert.equal((await api(srv.url, 'DELETE', `/api/v1/spaces/${sid}/members/${carol.id}`, owner.token)).status, 204);
+    const kicked = await wc.next((f) => f.type === 'member.removed');
+    assert.equal(kicked.data.actor_id, owner.id);
+    await post(owner, sid, { content: 'after the kick' });
+    await wo.next((f) => f.type === 'message.created');
+    await sleep(150);
+    assert.equal(wc.ofType('message.created').length, 0);
+    assert.equal((await api(srv.url, 'GET', `/api/v1/spaces/${sid}/messages`, carol.token)).status, 404);
+
+    // Leave: actor is the user themself.
+    assert.equal((await api(srv.url, 'DELETE', `/api/v1/spaces/${sid}/members/${bob.id}`, bob.token)).status, 204);
+    const left = await wo.next((f) => f.type === 'member.removed' && (f.data.member as { user: { id: number } }).user.id === bob.id);
+    assert.equal(left.data.actor_id, bob.id);
+    await wo.close();
+    await wc.close();
+  });
+
+  test('renaming and deleting a space reach its members', async () => {
+    const [owner, bob] = [await newUser(srv.url), await newUser(srv.url)];
+    const sid = await group(owner, [bob]);
+    const wb = await NativeClient.connect(srv.url, bob.token);
+    assert.equal((await api(srv.url, 'PATCH', `/api/v1/spaces/${sid}`, bob.token, { name: 'nope' })).status, 403);
+    assert.equal((await api(srv.url, 'PATCH', `/api/v1/spaces/${sid}`, owner.token, { name: 'renamed' })).status, 200);
+    assert.equal(((await wb.next((f) => f.type === 'space.updated')).data.space as { name: string }).name, 'renamed');
+    assert.equal((await api(srv.url, 'DELETE', `/api/v1/spaces/${sid}`, owner.token)).status, 204);
+    await wb.next((f) => f.type === 'space.deleted');
+    assert.equal((await api(srv.url, 'GET', `/api/v1/spaces/${sid}`, owner.token)).status, 404);
+    await wb.close();
+  });
+});
+
+describe('messages', () => {
+  test('post, edit and delete reach members over WebSocket and SSE alike', async () => {
+    const [a, b] = [await newUser(srv.url), await newUser(srv.url)];
+    const sid = await group(a, [b]);
+    const ws = await NativeClient.connect(srv.url, b.token);
+    const sse = new SseClient(srv.url, b.token);
+    await sse.next((f) => f.type === 'session.welcome');
+
+    const m = await post(a, sid, { content: 'first draft' });
+    assert.equal(msgOf(await ws.next((f) => f.type === 'message.created')).content, 'first draft');
+    const viaSse = await sse.next((f) => f.type === 'message.created');
+    assert.equal(msgOf(viaSse).id, m.id);
+
+    assert.equal((await api(srv.url, 'PATCH', `/api/v1/messages/${m.id}`, b.token, { content: 'hijack' })).status, 403);
+    assert.equal((await api(srv.url, 'PATCH', `/api/v1/messages/${m.id}`, a.token, { content: 'final text' })).status, 200);
+    const edited = msgOf(await ws.next((f) => f.type === 'message.updated'));
+    assert.deepEqual([edited.content, edited.is_edited], ['final text', true]);
+    await sse.next((f) => f.type === 'message.updated');
+
+    assert.equal((await api(srv.url, 'DELETE', `/api/v1/messages/${m.id}`, b.token)).status, 403);
+    assert.equal((await api(srv.url, 'DELETE', `/api/v1/messages/${m.id}`, a.token)).status, 204);
+    assert.equal(msgOf(await ws.next((f) => f.type === 'message.deleted')).id, m.id);
+    await sse.next((f) => f.type === 'message.deleted');
+    assert.equal((await api(srv.url, 'GET', `/api/v1/messages/${m.id}`, a.token)).status, 404);
+
+    // SSE ids are the same feed positions the WebSocket envelope carries.
+    const wsIds = ws.frames.filter((f) => f.id !== null).map((f) => String(f.id));
+    const sseIds = sse.ids.filter((id) => id !== '');
+    assert.deepEqual(sseIds, wsIds);
+    sse.close();
+    await ws.close();
+  });
+
+  test('message kinds are kept and listed newest first', async () => {
+    const a = await newUser(srv.url);
+    const sid = await group(a, []);
+    for (const kind of ['message', 'no_thanks', 'no_thanks_hidden', 'image', 'greeter_auto', 'greeter_manual', 'action', 'audio']) await post(a, sid, { content: kind, kind });
+    const list = await api<{ messages: { kind: string }[] }>(srv.url, 'GET', `/api/v1/spaces/${sid}/messages?limit=3`, a.token);
+    assert.deepEqual(list.body.messages.map((m) => m.kind), ['audio', 'action', 'greeter_manual']);
+    assert.equal((await api(srv.url, 'POST', `/api/v1/spaces/${sid}/messages`, a.token, { content: 'x', kind: 'nonsense' })).status, 400);
+  });
+
+  test('several uploaded files attach to one message; deleting one attachment notifies members', async () => {
+    const [a, b] = [await newUser(srv.url), await newUser(srv.url)];
+    const sid = await group(a, [b]);
+    const f1 = await upload(a, sid, 'notes.txt', 'hello world');
+    const f2 = await upload(a, sid, 'pic.png', new Uint8Array(2048).fill(7), 'image/png');
+    assert.equal(f1.status, 201);
+    assert.deepEqual([f1.body.file.name, f1.body.file.size, f1.body.file.mimetype], ['notes.txt', 11, 'text/plain']);
+    const ws = await NativeClient.connect(srv.url, b.token);
+    const m = await post(a, sid, { content: 'two files', attachment_ids: [f1.body.file.id, f2.body.file.id] });
+    const created = msgOf(await ws.next((f) => f.type === 'message.created'));
+    assert.deepEqual(created.attachments.map((x) => x.name), ['notes.txt', 'pic.png']);
+    assert.equal(m.attachments.length, 2);
+
+    const dl = await fetch(`${srv.url}/api/v1/files/${f1.body.file.id}`, { headers: { authorization: `Bearer ${b.token}` } });
+    assert.equal(await dl.text(), 'hello world');
+
+    assert.equal((await api(srv.url, 'DELETE', `/api/v1/messages/${m.id}/attachments/${f2.body.file.id}`, a.token)).status, 204);
+    const del = await ws.next((f) => f.type === 'attachment.deleted');
+    assert.deepEqual(del.data.message_ids, [m.id]);
+    assert.deepEqual((del.data.files as { id: number }[]).map((f) => f.id), [f2.body.file.id]);
+    const after = await api<{ message: Msg }>(srv.url, 'GET', `/api/v1/messages/${m.id}`, b.token);
+    assert.deepEqual(after.body.message.attachments.map((x) => x.id), [f1.body.file.id]);
+    await ws.close();
+  });
+
+  test('uploads over the size limit are refused and leave nothing behind', async () => {
+    const small = await startTestServer({ maxUploadBytes: 1024 });
+    try {
+      const a = await newUser(small.url);
+      const r = await api<{ space: { id: number } }>(small.url, 'POST', '/api/v1/spaces', a.token, { name: 'x' });
+      const form = new FormData();
+      form.append('file', new Blob([new Uint8Array(4096)]), 'big.bin');
+      const res = await fetch(`${small.url}/api/v1/spaces/${r.body.space.id}/files`, { method: 'POST', headers: { authorization: `Bearer ${a.token}` }, body: form });
+      assert.equal(res.status, 413);
+      const { readdirSync } = await import('node:fs');
+      assert.deepEqual(readdirSync(`${small.dir}/files`), []);
+    } finally {
+      await small.stop();
+    }
+  });
+
+  test('reactions reach members and alert the author', async () => {
+    const [a, b] = [await newUser(srv.url), await newUser(srv.url)];
+    const sid = await group(a, [b]);
+    const m = await post(a, sid, { content: 'react to me' });
+    const wa = await NativeClient.connect(srv.url, a.token);
+    assert.equal((await api(srv.url, 'POST', `/api/v1/messages/${m.id}/reactions`, b.token, { emoji: 'U 1F600' })).status, 200);
+    const added = await wa.next((f) => f.type === 'reaction.added');
+    assert.deepEqual(msgOf(added).reactions.map((r) => [r.emoji, r.user.id]), [['U 1F600', b.id]]);
+    const alert = (await wa.next((f) => f.type === 'alert.created')).data.alert as { kind: string; from: { id: number } };
+    assert.deepEqual([alert.kind, alert.from.id], ['reaction', b.id]);
+    assert.equal((await api(srv.url, 'DELETE', `/api/v1/messages/${m.id}/reactions/${encodeURIComponent('U 1F600')}`, b.token)).status, 200);
+    assert.deepEqual(msgOf(await wa.next((f) => f.type === 'reaction.removed')).reactions, []);
+    await wa.close();
+  });
+
+  test('mentions by id, username and @all raise alerts for exactly those members', async () => {
+    const [a, b, c, outsider] = [await newUser(srv.url), await newUser(srv.url), await newUser(srv.url), await newUser(srv.url)];
+    const sid = await group(a, [b, c]);
+    const [wb, wc, wo] = await Promise.all([b, c, outsider].map((u) => NativeClient.connect(srv.url, u.token)));
+    await post(a, sid, { content: `ping @${b.id} and @${outsider.username}, mail me at x@example.com` });
+    const ab = (await wb.next((f) => f.type === 'alert.created')).data.alert as { kind: string };
+    assert.equal(ab.kind, 'mention');
+    await sleep(150);
+    assert.equal(wc.ofType('alert.created').length, 0);
+    assert.equal(wo.ofType('alert.created').length, 0, 'a non-member mentioned by name is not alerted');
+    await post(a, sid, { content: 'hello @all' });
+    await wc.next((f) => f.type === 'alert.created');
+    const alerts = await api<{ alerts: { kind: string }[] }>(srv.url, 'GET', '/api/v1/alerts', b.token);
+    assert.equal(alerts.body.alerts.length, 2);
+    await Promise.all([wb, wc, wo].map((w) => w.close()));
+  });
+});
+
+describe('reads and unread counts', () => {
+  test('reading one message updates receipts for the space and counts for the reader; read-all clears the rest', async () => {
+    const [a, b] = [await newUser(srv.url), await newUser(srv.url)];
+    const sid = await group(a, [b]);
+    const m1 = await post(a, sid, { content: 'one' });
+    await post(a, sid, { content: 'two' });
+    const m3 = await post(a, sid, { content: 'three' });
+    await post(b, sid, { content: 'mine is never unread' });
+
+    const before = await api<{ total_unread: number; spaces: { space_id: number; unread: number; oldest_unread_id: number }[] }>(srv.url, 'GET', '/api/v1/unread', b.token);
+    assert.equal(before.body.total_unread, 3);
+    assert.deepEqual(before.body.spaces, [{ space_id: sid, unread: 3, oldest_unread_id: m1.id }]);
+
+    const wa = await NativeClient.connect(srv.url, a.token);
+    const wb = await NativeClient.connect(srv.url, b.token);
+    const ack = await wb.command('read', { message_id: m1.id });
+    assert.equal(ack.type, 'command.ack');
+    const read = await wa.next((f) => f.type === 'message.read');
+    assert.deepEqual(msgOf(read).read_by.map((r) => r.user.id), [b.id]);
+    const unread = (await wb.next((f) => f.type === 'unread.updated')).data.unread as { space_unread: number; total_unread: number; oldest_unread_id: number };
+    assert.equal(unread.space_unread, 2);
+    assert.equal(unread.total_unread, 2);
+    assert.ok(unread.oldest_unread_id > m1.id && unread.oldest_unread_id < m3.id);
+    await sleep(100);
+    assert.equal(wa.ofType('unread.updated').length, 0, 'unread counts are private to the reader');
+
+    const all = await api<{ unread: { space_unread: number; oldest_unread_id: number } }>(srv.url, 'POST', `/api/v1/spaces/${sid}/read`, b.token);
+    assert.deepEqual([all.body.unread.space_unread, all.body.unread.oldest_unread_id], [0, 0]);
+    const upd = await wb.next((f) => f.type === 'unread.updated' && (f.data as { all_read: boolean }).all_read);
+    assert.equal((upd.data.unread as { total_unread: number }).total_unread, 0);
+    await wa.close();
+    await wb.close();
+  });
+});
+
+describe('typing and presence', () => {
+  test('typing reaches other members, never the typist, and bursts are throttled', async () => {
+    const [a, b] = [await newUser(srv.url), await newUser(srv.url)];
+    const sid = await group(a, [b]);
+    const wa = await NativeClient.connect(srv.url, a.token);
+    const wb = await NativeClient.connect(srv.url, b.token);
+    const results: boolean[] = [];
+    for (let i = 0; i < 6; i++) results.push(((await wa.command('typing', { space_id: sid })).data.result as { delivered: boolean }).delivered);
+    assert.deepEqual(results, [true, true, true, false, false, false]);
+    await wb.next((f) => f.type === 'typing.started');
+    await sleep(150);
+    assert.equal(wb.ofType('typing.started').length, 3);
+    assert.equal(wa.ofType('typing.started').length, 0);
+    assert.ok(wb.ofType('typing.started').every((f) => f.id === null), 'typing is ephemeral: no feed position');
+    await wa.close();
+    await wb.close();
+  });
+
+  test('online on the first connection, offline only when the last one closes', async () => {
+    const [a, b] = [await newUser(srv.url), await newUser(srv.url)];
+    await group(a, [b]);
+    const wb = await NativeClient.connect(srv.url, b.token);
+    const first = await NativeClient.connect(srv.url, a.token);
+    await wb.next((f) => f.type === 'presence.online' && (f.data.user as { id: number }).id === a.id);
+    const second = new SseClient(srv.url, a.token);
+    await second.next((f) => f.type === 'session.welcome');
+    assert.equal((await api<{ user: { online: boolean } }>(srv.url, 'GET', `/api/v1/users/${a.id}`, b.token)).body.user.online, true);
+    await first.close();
+    await sleep(200);
+    assert.equal(wb.ofType('presence.offline').length, 0, 'still connected over SSE');
+    second.close();
+    await wb.next((f) => f.type === 'presence.offline' && (f.data.user as { id: number }).id === a.id);
+    assert.equal(wb.ofType('presence.online').length, 1);
+    await wb.close();
+  });
+});
+
+describe('file locks and action items', () => {
+  test('locking a file is exclusive and both lock and release reach members', async () => {
+    const [a, b] = [await newUser(srv.url), await newUser(srv.url)];
+    const sid = await group(a, [b]);
+    const f = await upload(a, sid, 'doc.md', '# doc');
+    const wb = await NativeClient.connect(srv.url, b.token);
+    assert.equal((await api(srv.url, 'POST', `/api/v1/files/${f.body.file.id}/lock`, a.token)).status, 200);
+    const lock = (await wb.next((x) => x.type === 'lock.acquired')).data.lock as { user_id: number; path: string; file_id: number };
+    assert.deepEqual([lock.user_id, lock.file_id], [a.id, f.body.file.id]);
+    assert.match(lock.path, /doc\.md$/);
+    assert.equal((await api(srv.url, 'POST', `/api/v1/files/${f.body.file.id}/lock`, b.token)).status, 409);
+    assert.equal((await api(srv.url, 'DELETE', `/api/v1/files/${f.body.file.id}/lock`, b.token)).status, 403);
+    assert.equal((await api(srv.url, 'DELETE', `/api/v1/files/${f.body.file.id}/lock`, a.token)).status, 204);
+    await wb.next((x) => x.type === 'lock.released');
+    assert.equal((await api(srv.url, 'POST', `/api/v1/files/${f.body.file.id}/lock`, b.token)).status, 200);
+    await wb.close();
+  });
+
+  test('action items: create with a due date, update, delete', async () => {
+    const [a, b] = [await newUser(srv.url), await newUser(srv.url)];
+    const sid = await group(a, [b]);
+    const wb = await NativeClient.connect(srv.url, b.token);
+    const due = Date.UTC(2030, 0, 2, 3, 4, 5);
+    const r = await api<{ action: { id: number } }>(srv.url, 'POST', `/api/v1/spaces/${sid}/actions`, a.token, { name: 'ship it', description: 'by friday', due_at: due, assignee_id: b.id });
+    assert.equal(r.status, 201);
+    const created = (await wb.next((f) => f.type === 'action.created')).data.action as { name: string; due_at: number; assignee_id: number; status: number };
+    assert.deepEqual([created.name, created.due_at, created.assignee_id, created.status], ['ship it', due, b.id, 0]);
+    await api(srv.url, 'PATCH', `/api/v1/actions/${r.body.action.id}`, b.token, { status: 1 });
+    assert.equal(((await wb.next((f) => f.type === 'action.updated')).data.action as { status: number }).status, 1);
+    assert.equal((await api(srv.url, 'DELETE', `/api/v1/actions/${r.body.action.id}`, a.token)).status, 204);
+    await wb.next((f) => f.type === 'action.deleted');
+    assert.deepEqual((await api<{ actions: unknown[] }>(srv.url, 'GET', `/api/v1/spaces/${sid}/actions`, a.token)).body.actions, []);
+    await wb.close();
+  });
+});
+
+describe('server API key', () => {
+  test('an app backend acts as a user and publishes custom events to a space', async () => {
+    const [a, b] = [await newUser(srv.url), await newUser(srv.url)];
+    const sid = await group(a, [b]);
+    const wb = await NativeClient.connect(srv.url, b.token);
+    const asA = await api<{ message: { author: { id: number } } }>(srv.url, 'POST', `/api/v1/spaces/${sid}/messages`, API_KEY, { content: 'from the backend' }, { 'x-herald-user': String(a.id) });
+    assert.equal(asA.status, 201);
+    assert.equal(asA.body.message.author.id, a.id);
+    const pub = await api(srv.url, 'POST', '/api/v1/events', API_KEY, { name: 'build.finished', space_id: sid, payload: { ok: true } });
+    assert.equal(pub.status, 202);
+    const custom = await wb.next((f) => f.type === 'custom.build.finished');
+    assert.deepEqual(custom.data.payload, { ok: true });
+    assert.equal((await api(srv.url, 'POST', '/api/v1/events', a.token, { name: 'x', payload: {} })).status, 403);
+    await wb.close();
+  });
+});
