@@ -24,6 +24,7 @@ const REPLAY_BATCH = 500;
 export class Gateway {
   private readonly byUser = new Map<number, Set<Session>>();
   private readonly unsubscribe: () => void;
+  private closing = false;
 
   constructor(
     private readonly store: Store,
@@ -74,6 +75,7 @@ export class Gateway {
     let set = this.byUser.get(session.userId);
     if (!set) this.byUser.set(session.userId, (set = new Set()));
     set.add(session);
+    session.onSlowConsumer = () => this.metrics.slowConsumers.inc({ dialect: session.dialect.name });
     this.metrics.connections.inc({ dialect: session.dialect.name, transport: session.transport });
     this.bus.presence
       .connect(session.userId)
@@ -102,7 +104,9 @@ export class Gateway {
       for (const e of batch) {
         const ev = { type: e.type, data: e.data, id: e.id, at: e.at, space_id: e.space_id, recipients: [] } as unknown as Delivered;
         const frame = session.dialect.accepts === undefined || session.dialect.accepts(ev, session.userId) ? this.prepare(session, ev) : null;
-        if (!session.push(ev, frame)) return;
+        // A replay can be far larger than the outgoing bound: pace it by the socket instead of failing.
+        if (session.backlogged()) await session.drained();
+        if (session.closed || !session.push(ev, frame)) return;
       }
       if (batch.length < REPLAY_BATCH || session.closed) break;
     }
@@ -114,6 +118,7 @@ export class Gateway {
     if (!set?.delete(session)) return;
     if (set.size === 0) this.byUser.delete(session.userId);
     this.metrics.connections.dec({ dialect: session.dialect.name, transport: session.transport });
+    if (this.closing) return; // presence of a node going down is the cluster's business, not this store's
     this.bus.presence
       .disconnect(session.userId)
       .then((last) => (last ? this.chat.presenceChanged(session.userId, false) : undefined))
@@ -128,6 +133,7 @@ export class Gateway {
 
   /** Closes every connection (clients resume elsewhere or after restart). */
   closeAll(): void {
+    this.closing = true;
     this.unsubscribe();
     for (const set of [...this.byUser.values()]) for (const s of [...set]) s.close('shutdown', 'server shutting down: reconnect and resume');
   }

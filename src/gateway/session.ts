@@ -12,6 +12,8 @@ export abstract class Session {
   /** While replaying missed events, live ones wait here so none is lost or reordered at the seam. */
   private held: Delivered[] | null = [];
   closed = false;
+  /** Set by the gateway to count slow consumers. */
+  onSlowConsumer: (() => void) | null = null;
 
   constructor(
     readonly userId: number,
@@ -23,6 +25,10 @@ export abstract class Session {
   protected abstract write(frame: Prepared): boolean;
   /** Transport: close with a reason the client can read. */
   abstract close(reason: CloseReason, message: string): void;
+  /** Transport: true when half the outgoing bound is in use (replay then waits for `drained`). */
+  abstract backlogged(): boolean;
+  /** Transport: resolves once the outgoing buffer has drained, or the connection closed. */
+  abstract drained(): Promise<void>;
 
   /** Offers one event; duplicates and events already covered by the position are dropped. */
   offer(ev: Delivered, frame: Prepared | null): void {
@@ -42,10 +48,15 @@ export abstract class Session {
     }
     if (frame === null || this.closed) return !this.closed;
     if (!this.write(frame)) {
-      this.close('slow_consumer', 'outgoing buffer full: reconnect and resume from your last position');
+      this.slow();
       return false;
     }
     return true;
+  }
+
+  private slow(): void {
+    this.onSlowConsumer?.();
+    this.close('slow_consumer', 'outgoing buffer full: reconnect and resume from your last position');
   }
 
   /** Ends the replay: releases held live events (rendered by `prepare`) after the backlog. */
@@ -62,6 +73,6 @@ export abstract class Session {
 
   /** Control frames (welcome, acks, errors) that carry no feed position. */
   control(frame: Prepared): void {
-    if (!this.closed && !this.write(frame)) this.close('slow_consumer', 'outgoing buffer full');
+    if (!this.closed && !this.write(frame)) this.slow();
   }
 }

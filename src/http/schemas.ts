@@ -1,8 +1,9 @@
 // Request schemas shared by the routes and the OpenAPI document.
-import { Type } from '@sinclair/typebox';
+import { Type, type TLiteral, type TUnion } from '@sinclair/typebox';
 import { ACCESS_MODES, MESSAGE_KINDS, ROLES, SPACE_KINDS } from '../core/model.js';
 
-const literals = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v)));
+/** A string enum schema whose static type is the union of the values. */
+export const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v))) as TUnion<TLiteral<T>[]>;
 
 export const Id = Type.Integer({ minimum: 1, maximum: 2 ** 31 - 1 });
 export const IdParam = Type.Object({ id: Id });

@@ -11,6 +11,7 @@ import { spaceRoutes } from './routes/spaces.js';
 import { messageRoutes } from './routes/messages.js';
 import { fileRoutes } from './routes/files.js';
 import { opsRoutes } from './routes/ops.js';
+import { typeboxValidator } from './validation.js';
 
 export type App = FastifyInstance;
 
@@ -32,8 +33,8 @@ export async function buildHttp(ctx: Context, mount: ((app: FastifyInstance) => 
     loggerInstance: ctx.log.child({ component: 'http' }, { level: 'warn' }) as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
     trustProxy: true,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(typeboxValidator);
 
   await app.register(swagger, {
     openapi: {

@@ -647,8 +647,9 @@ export class Repo {
   // ---- event log ----------------------------------------------------------------------------------
   async logHead(): Promise<number> {
     if (this.head === null) {
+      // After a prune the log may be empty: positions continue after the pruned ones, never reused.
       const r = await this.db.selectFrom('events').select((eb) => eb.fn.max('id').as('max')).executeTakeFirst();
-      this.head = n(r?.max ?? 0);
+      this.head = Math.max(n(r?.max ?? 0), n((await this.meta('pruned_through')) ?? 0));
     }
     return this.head;
   }

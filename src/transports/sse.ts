@@ -36,6 +36,23 @@ export class SseSession extends Session {
     return true;
   }
 
+  backlogged(): boolean {
+    return this.res.writableLength > this.maxBuffered / 2;
+  }
+
+  drained(): Promise<void> {
+    if (this.closed || this.res.writableLength === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        this.res.off('drain', done);
+        this.res.off('close', done);
+        resolve();
+      };
+      this.res.once('drain', done);
+      this.res.once('close', done);
+    });
+  }
+
   close(reason: CloseReason, message: string): void {
     if (this.closed) return;
     this.closed = true;

@@ -86,6 +86,24 @@ export class WsSession extends Session {
     return true;
   }
 
+  backlogged(): boolean {
+    return this.socket.writableLength + this.pendingBytes > this.maxBuffered / 2;
+  }
+
+  drained(): Promise<void> {
+    this.flush();
+    if (this.closed || this.socket.writableLength === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        this.socket.off('drain', done);
+        this.socket.off('close', done);
+        resolve();
+      };
+      this.socket.once('drain', done);
+      this.socket.once('close', done);
+    });
+  }
+
   private readonly flush = (): void => {
     this.scheduled = false;
     const out = this.pending;
@@ -100,12 +118,9 @@ export class WsSession extends Session {
     this.closed = true;
     this.flush();
     this.pending = [];
-    if (reason === 'slow_consumer' || reason === 'heartbeat_timeout') {
-      // The peer is not reading: a close handshake would wait behind the full buffer.
-      this.ws.close(CLOSE_CODES[reason], message.slice(0, 120));
-      setTimeout(() => this.ws.terminate(), 1000).unref();
-    } else {
-      this.ws.close(CLOSE_CODES[reason], message.slice(0, 120));
-    }
+    // For a peer that stopped reading, the close frame waits behind its buffer; ws destroys the socket if
+    // the close handshake has not finished after its close timeout (30 s), so memory stays bounded.
+    if (reason === 'heartbeat_timeout') this.ws.terminate();
+    else this.ws.close(CLOSE_CODES[reason], message.slice(0, 120));
   }
 }

@@ -1,5 +1,6 @@
 // The native protocol's endpoints: WebSocket at /api/v1/ws and SSE at /api/v1/events.
 import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
 import type { DialectModule } from '../dialect.js';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -112,10 +113,7 @@ export function nativeSse(app: FastifyInstance, ctx: Context): void {
         summary: 'Native event stream (Server-Sent Events)',
         description: 'One `data:` record per event envelope {id, type, at, data}; `id:` is the feed position. Resume with Last-Event-ID or ?last_event_id=.',
         tags: ['realtime'],
-        querystring: {
-          type: 'object',
-          properties: { access_token: { type: 'string' }, last_event_id: { type: 'string' }, epoch: { type: 'string' } },
-        },
+        querystring: Type.Object({ access_token: Type.Optional(Type.String()), last_event_id: Type.Optional(Type.String()), epoch: Type.Optional(Type.String()) }),
       },
     },
     async (req, reply) => {
