@@ -34,7 +34,11 @@ class KyselyStore implements Store {
   ) {}
 
   async migrate(): Promise<void> {
-    const { error } = await new Migrator({ db: this.db, provider: migrationProvider(this.flavor) }).migrateToLatest();
+    // kysely looks for its bookkeeping tables in every schema unless told which; pin it to ours so
+    // several Herald databases can live as schemas of one Postgres database.
+    const migrationTableSchema =
+      this.flavor === 'postgres' ? (await sql<{ s: string }>`select current_schema() as s`.execute(this.db)).rows[0]?.s : undefined;
+    const { error } = await new Migrator({ db: this.db, provider: migrationProvider(this.flavor), migrationTableSchema }).migrateToLatest();
     if (error) throw error instanceof Error ? error : new Error(String(error));
   }
 
@@ -81,6 +85,11 @@ export async function openStore(url: string): Promise<Store> {
     const pool = new pg.Pool({ connectionString: url, max: 10 });
     store = new KyselyStore('postgres', new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }));
   }
-  await store.migrate();
+  try {
+    await store.migrate();
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
   return store;
 }

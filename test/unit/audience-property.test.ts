@@ -1,0 +1,330 @@
+// Property: whatever sequence of joins, leaves, kicks, messages and deletes happens, a user receives an
+// event (live on the bus, or later from the log's feed) exactly when they were in its audience at the time.
+// The commands run through the real Chat service on an in-memory SQLite store; an independent model in this
+// file tracks who is a member of what, which commands must succeed, and who must receive each event.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { openStore, type Store } from '../../src/store/store.js';
+import { MemoryBus } from '../../src/bus/memory.js';
+import { Chat, asUser } from '../../src/service/chat.js';
+import { HeraldError, type ErrorCode } from '../../src/core/errors.js';
+import type { Role } from '../../src/core/model.js';
+import type { Delivered } from '../../src/events/types.js';
+
+const USERS = 4;
+const MANAGE: ReadonlySet<Role> = new Set<Role>(['owner', 'manager']);
+const POST: ReadonlySet<Role> = new Set<Role>(['owner', 'manager', 'member']);
+
+// ---- operations ---------------------------------------------------------------------------------------
+
+/** Who acts: any user, or one picked among the space's current members / managers (so commands often succeed). */
+type Who = { pick: 'any' | 'member' | 'manager'; n: number };
+
+type Op =
+  | { kind: 'create'; owner: number; members: number[] }
+  | { kind: 'join'; space: number; actor: Who; target: number; role: 'manager' | 'member' | 'reader' }
+  | { kind: 'leave'; space: number; user: Who }
+  | { kind: 'kick'; space: number; actor: Who; target: Who }
+  | { kind: 'post'; space: number; author: Who; mention: { user: number; byId: boolean } | 'all' | null }
+  | { kind: 'delete'; message: number; actor: Who }
+  | { kind: 'readAll'; space: number; user: Who };
+
+const userIx = fc.integer({ min: 0, max: USERS - 1 });
+const spaceIx = fc.nat({ max: 7 });
+const who: fc.Arbitrary<Who> = fc.record({ pick: fc.constantFrom('any' as const, 'member' as const, 'manager' as const), n: fc.nat({ max: 11 }) });
+
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('create' as const), owner: userIx, members: fc.uniqueArray(userIx, { maxLength: USERS }) }) },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('join' as const), space: spaceIx, actor: who, target: userIx, role: fc.constantFrom('manager' as const, 'member' as const, 'reader' as const) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('leave' as const), space: spaceIx, user: who }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('kick' as const), space: spaceIx, actor: who, target: who }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant('post' as const),
+      space: spaceIx,
+      author: who,
+      mention: fc.oneof(fc.constant(null), fc.constant('all' as const), fc.record({ user: userIx, byId: fc.boolean() })),
+    }),
+  },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('delete' as const), message: fc.nat({ max: 30 }), actor: who }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('readAll' as const), space: spaceIx, user: who }) },
+);
+
+// ---- the model ------------------------------------------------------------------------------------------
+
+interface ModelSpace {
+  id: number;
+  /** user id → role, as the model believes it. */
+  members: Map<number, Role>;
+}
+
+interface ModelMessage {
+  id: number;
+  space: ModelSpace;
+  /** null for system (bot) messages. */
+  author: number | null;
+  deleted: boolean;
+}
+
+interface ExpectedEvent {
+  type: string;
+  recipients: ReadonlySet<number>;
+  /** Space events: who is a member right after the change, plus a removed user (the brief's invariant). */
+  space?: { members: ReadonlySet<number>; removed?: number };
+}
+
+type Prediction =
+  | { ok: false; code: ErrorCode }
+  | { ok: true; events: ExpectedEvent[]; apply: (result: unknown, delivered: readonly Delivered[]) => void };
+
+const sortedIds = (xs: Iterable<number>) => [...xs].sort((a, b) => a - b);
+
+class Model {
+  readonly spaces: ModelSpace[] = [];
+  readonly messages: ModelMessage[] = [];
+
+  constructor(readonly userIds: readonly number[]) {}
+
+  resolve(w: Who, s: ModelSpace | undefined): number {
+    const pool =
+      w.pick === 'any' || !s
+        ? []
+        : sortedIds([...s.members].filter(([, role]) => w.pick === 'member' || MANAGE.has(role)).map(([id]) => id));
+    return pool.length ? pool[w.n % pool.length] : this.userIds[w.n % this.userIds.length];
+  }
+
+  space(ix: number): ModelSpace | undefined {
+    return this.spaces.length ? this.spaces[ix % this.spaces.length] : undefined;
+  }
+
+  private spaceEvent(type: string, members: ReadonlyMap<number, Role>, removed?: number): ExpectedEvent {
+    const ids = new Set(members.keys());
+    const recipients = new Set(ids);
+    if (removed !== undefined) recipients.add(removed);
+    return { type, recipients, space: { members: ids, removed } };
+  }
+
+  create(owner: number, memberIds: readonly number[]): Prediction {
+    const members = new Map<number, Role>([[owner, 'owner']]);
+    for (const id of memberIds) if (id !== owner) members.set(id, 'member');
+    return {
+      ok: true,
+      events: [this.spaceEvent('space.created', members)],
+      apply: (result) => this.spaces.push({ id: (result as { space: { id: number } }).space.id, members }),
+    };
+  }
+
+  join(s: ModelSpace, actor: number, target: number, role: Role): Prediction {
+    const actorRole = s.members.get(actor);
+    if (!actorRole) return { ok: false, code: 'not_found' };
+    if (!MANAGE.has(actorRole)) return { ok: false, code: 'forbidden' };
+    if (actorRole === 'manager' && role === 'owner') return { ok: false, code: 'forbidden' };
+    if (s.members.has(target)) return { ok: false, code: 'conflict' };
+    const after = new Map(s.members).set(target, role);
+    // The join is announced twice: member.added, then a system message "@actor has added @target" in the space.
+    return {
+      ok: true,
+      events: [this.spaceEvent('member.added', after), this.spaceEvent('message.created', after)],
+      apply: (_result, delivered) => {
+        s.members.set(target, role);
+        const bot = delivered[1];
+        assert.ok(bot.type === 'message.created' && bot.data.message.author === null && bot.data.message.kind === 'bot', 'the join message is a bot message');
+        this.messages.push({ id: bot.data.message.id, space: s, author: null, deleted: false });
+      },
+    };
+  }
+
+  remove(s: ModelSpace, actor: number, target: number): Prediction {
+    const leaving = actor === target;
+    const actorRole = s.members.get(actor);
+    if (!actorRole) return { ok: false, code: 'not_found' };
+    if (!leaving && !MANAGE.has(actorRole)) return { ok: false, code: 'forbidden' };
+    const targetRole = s.members.get(target);
+    if (!targetRole) return { ok: false, code: 'not_found' };
+    if (!leaving && actorRole === 'manager' && targetRole === 'owner') return { ok: false, code: 'forbidden' };
+    const owners = [...s.members.values()].filter((r) => r === 'owner').length;
+    if (targetRole === 'owner' && owners === 1 && s.members.size > 1) return { ok: false, code: 'conflict' };
+    const after = new Map(s.members);
+    after.delete(target);
+    return { ok: true, events: [this.spaceEvent('member.removed', after, target)], apply: () => s.members.delete(target) };
+  }
+
+  post(s: ModelSpace, author: number, mention: Extract<Op, { kind: 'post' }>['mention']): Prediction {
+    const role = s.members.get(author);
+    if (!role) return { ok: false, code: 'not_found' };
+    if (!POST.has(role)) return { ok: false, code: 'forbidden' };
+    const alerted = mention === null ? [] : mention === 'all' ? [...s.members.keys()] : s.members.has(this.userIds[mention.user]) ? [this.userIds[mention.user]] : [];
+    const events: ExpectedEvent[] = alerted.filter((id) => id !== author).map((id) => ({ type: 'alert.created', recipients: new Set([id]) }));
+    events.push(this.spaceEvent('message.created', s.members));
+    return { ok: true, events, apply: (result) => this.messages.push({ id: (result as { id: number }).id, space: s, author, deleted: false }) };
+  }
+
+  delete(m: ModelMessage, actor: number): Prediction {
+    const role = m.space.members.get(actor);
+    if (m.deleted || !role) return { ok: false, code: 'not_found' };
+    if (m.author !== actor && !MANAGE.has(role)) return { ok: false, code: 'forbidden' };
+    return { ok: true, events: [this.spaceEvent('message.deleted', m.space.members)], apply: () => (m.deleted = true) };
+  }
+
+  readAll(s: ModelSpace, userId: number): Prediction {
+    if (!s.members.has(userId)) return { ok: false, code: 'not_found' };
+    return { ok: true, events: [{ type: 'unread.updated', recipients: new Set([userId]) }], apply: () => undefined };
+  }
+}
+
+// ---- the run --------------------------------------------------------------------------------------------
+
+interface Logged {
+  id: number;
+  type: string;
+  recipients: ReadonlySet<number>;
+}
+
+function checkDelivered(got: readonly Delivered[], expected: readonly ExpectedEvent[], lastId: number, what: string): void {
+  assert.deepEqual(got.map((e) => e.type), expected.map((e) => e.type), `${what}: event types`);
+  got.forEach((e, i) => assert.equal(e.id, lastId + 1 + i, `${what}: positions are contiguous in publish order`));
+  const key = (type: string, r: Iterable<number>) => `${type}→${sortedIds(r).join(',')}`;
+  // Alerts of one message may come in any member order; everything else pairs up one to one.
+  assert.deepEqual(got.map((e) => key(e.type, e.recipients)).sort(), expected.map((e) => key(e.type, e.recipients)).sort(), `${what}: recipients`);
+  got.forEach((e, i) => {
+    const space = expected[i].space;
+    if (!space) return;
+    // The invariant itself: recipients ⊆ members at the time (+ the removed user), and every member is one.
+    for (const uid of e.recipients) assert.ok(space.members.has(uid) || uid === space.removed, `${what}: ${e.type} #${e.id} reached non-member ${uid}`);
+    for (const uid of space.members) assert.ok(e.recipients.includes(uid), `${what}: ${e.type} #${e.id} missed member ${uid}`);
+  });
+}
+
+async function run(initial: { owner: number; members: number[] }, ops: readonly Op[]): Promise<void> {
+  const store: Store = await openStore('sqlite::memory:');
+  const bus = new MemoryBus();
+  const published: Delivered[] = [];
+  bus.subscribe((e) => published.push(e));
+  const chat = new Chat(store, bus, { openSignup: true, typingBurst: 3, typingIntervalMs: 1000 });
+  try {
+    const users = await Promise.all(Array.from({ length: USERS }, (_, i) => chat.register(null, { email: `user${i}@example.test`, username: `user${i}`, password: 'pw-123456' })));
+    const ids = users.map((u) => u.id);
+    const usernames = new Map(users.map((u) => [u.id, u.username]));
+    const model = new Model(ids);
+
+    // Registration: one user.created each, addressed to the new user only (no administrators exist).
+    const log: Logged[] = [];
+    assert.deepEqual(published.map((e) => e.id), [1, 2, 3, 4]);
+    for (const e of published) {
+      assert.equal(e.type, 'user.created');
+      const self = e.type === 'user.created' ? e.data.user.id : -1;
+      assert.deepEqual([...e.recipients], [self]);
+      log.push({ id: e.id!, type: e.type, recipients: new Set([self]) });
+    }
+
+    const all: Op[] = [{ kind: 'create', owner: initial.owner, members: initial.members }, ...ops];
+    for (const [step, op] of all.entries()) {
+      let prediction: Prediction;
+      let exec: () => Promise<unknown>;
+      switch (op.kind) {
+        case 'create': {
+          const owner = ids[op.owner];
+          const members = op.members.map((i) => ids[i]);
+          prediction = model.create(owner, members);
+          exec = () => chat.createSpace(asUser(owner), { kind: 'multi', name: `space ${step}`, member_ids: members });
+          break;
+        }
+        case 'join': {
+          const s = model.space(op.space);
+          if (!s) continue;
+          const actor = model.resolve(op.actor, s);
+          prediction = model.join(s, actor, ids[op.target], op.role);
+          exec = () => chat.addMember(asUser(actor), s.id, ids[op.target], op.role);
+          break;
+        }
+        case 'leave':
+        case 'kick': {
+          const s = model.space(op.space);
+          if (!s) continue;
+          const actor = model.resolve(op.kind === 'leave' ? op.user : op.actor, s);
+          const target = op.kind === 'leave' ? actor : model.resolve(op.target, s);
+          prediction = model.remove(s, actor, target);
+          exec = () => chat.removeMember(asUser(actor), s.id, target);
+          break;
+        }
+        case 'post': {
+          const s = model.space(op.space);
+          if (!s) continue;
+          const author = model.resolve(op.author, s);
+          const m = op.mention;
+          const content = m === null ? `hello ${step}` : m === 'all' ? `hey @all (${step})` : `hi @${m.byId ? ids[m.user] : usernames.get(ids[m.user])}, see a@b.com`;
+          prediction = model.post(s, author, m);
+          exec = () => chat.postMessage(asUser(author), s.id, { content });
+          break;
+        }
+        case 'delete': {
+          if (!model.messages.length) continue;
+          const msg = model.messages[op.message % model.messages.length];
+          const actor = model.resolve(op.actor, msg.space);
+          prediction = model.delete(msg, actor);
+          exec = () => chat.deleteMessage(asUser(actor), msg.id);
+          break;
+        }
+        case 'readAll': {
+          const s = model.space(op.space);
+          if (!s) continue;
+          const user = model.resolve(op.user, s);
+          prediction = model.readAll(s, user);
+          exec = () => chat.markAllRead(asUser(user), s.id);
+          break;
+        }
+      }
+
+      const what = `step ${step} ${JSON.stringify(op)}`;
+      const before = published.length;
+      let outcome: { ok: true; value: unknown } | { ok: false; error: unknown };
+      try {
+        outcome = { ok: true, value: await exec() };
+      } catch (error) {
+        outcome = { ok: false, error };
+      }
+      const got = published.slice(before);
+      if (!prediction.ok) {
+        assert.ok(!outcome.ok, `${what}: expected ${prediction.code}, but the command succeeded`);
+        assert.ok(outcome.error instanceof HeraldError, `${what}: ${String(outcome.error)}`);
+        assert.equal(outcome.error.code, prediction.code, `${what}: error code`);
+        assert.deepEqual(got, [], `${what}: a refused command publishes nothing`);
+        continue;
+      }
+      if (!outcome.ok) throw new Error(`${what}: expected success, got ${String(outcome.error)}`);
+      checkDelivered(got, prediction.events, log[log.length - 1].id, what);
+      prediction.apply(outcome.value, got);
+      // The model's recipients, paired with the actual positions (types were checked equal above).
+      const byType = new Map<string, ExpectedEvent[]>();
+      for (const e of prediction.events) byType.set(e.type, [...(byType.get(e.type) ?? []), e]);
+      for (const e of got) {
+        const candidates = byType.get(e.type)!;
+        const ix = candidates.findIndex((c) => sortedIds(c.recipients).join() === sortedIds(e.recipients).join());
+        log.push({ id: e.id!, type: e.type, recipients: candidates.splice(ix, 1)[0].recipients });
+      }
+    }
+
+    // Resume: each user's feed from the start is exactly the logged events whose audience held them then.
+    for (const uid of ids) {
+      const feed = await store.read((r) => r.feed(uid, 0, 100_000));
+      const expected = log.filter((e) => e.recipients.has(uid)).map((e) => `${e.id}:${e.type}`);
+      assert.deepEqual(feed.map((e) => `${e.id}:${e.type}`), expected, `feed of user ${uid}`);
+    }
+  } finally {
+    await bus.close();
+    await store.close();
+  }
+}
+
+test('audience: live delivery and resumed feeds reach exactly the members at the time of each event', async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.record({ owner: userIx, members: fc.uniqueArray(userIx, { maxLength: USERS }) }),
+      fc.array(opArb, { minLength: 5, maxLength: 40, size: 'max' }),
+      run,
+    ),
+    { numRuns: 30 },
+  );
+});
