@@ -26,6 +26,9 @@ export interface HeraldConfig {
   typingIntervalMs: number;
   maxFrameBytes: number;
   logLevel: string;
+  /** AirSend dialect: display_name of bot messages, and lifetime of rtm.connect's ws_token. */
+  airsendBotName: string;
+  airsendTokenTtlSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -92,6 +95,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<HeraldConf
     typingIntervalMs: int(env, 'HERALD_TYPING_INTERVAL_MS', 2000, 10, 60000),
     maxFrameBytes: int(env, 'HERALD_MAX_FRAME_BYTES', 64 * 1024, 256, 16 * 1024 * 1024),
     logLevel: env.HERALD_LOG_LEVEL || 'info',
+    airsendBotName: env.HERALD_AIRSEND_BOT_NAME || 'AirBot',
+    airsendTokenTtlSeconds: int(env, 'HERALD_AIRSEND_TOKEN_TTL_SECONDS', 120, 1, 3600),
     ...overrides,
   };
 }

@@ -12,6 +12,8 @@ import { Metrics } from './metrics.js';
 import { buildHttp } from './http/server.js';
 import { routeUpgrades, type UpgradeHandler } from './transports/websocket.js';
 import { nativeModule } from './dialects/native/server.js';
+import { tracimModule } from './dialects/tracim/server.js';
+import { airsendModule } from './dialects/airsend/server.js';
 import type { DialectModule } from './dialects/dialect.js';
 import type { Context } from './context.js';
 
@@ -27,7 +29,7 @@ export interface Herald {
 const PRUNE_EVERY_MS = 60_000;
 
 /** Every wire dialect Herald serves. A new dialect is one folder and one line here. */
-const DIALECTS: DialectModule[] = [nativeModule];
+const DIALECTS: DialectModule[] = [nativeModule, tracimModule, airsendModule];
 
 export async function startHerald(config: HeraldConfig = loadConfig(), log: Logger = pino({ level: config.logLevel })): Promise<Herald> {
   const store = await openStore(config.databaseUrl);

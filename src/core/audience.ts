@@ -2,21 +2,59 @@
 // ids inside the transaction that appends the event, so "member at the time" means exactly that.
 import type { Audience, HeraldEvent } from '../events/types.js';
 
+/** Tracim's workspace rule: confidential → members and administrators; open / on-request → every user. */
+function workspaceAudience(spaceId: number, access: string): Audience {
+  return access === 'confidential' ? { space: spaceId, admins: true } : { space: spaceId, all: true };
+}
+
 export function audienceOf(ev: HeraldEvent): Audience {
   switch (ev.type) {
     case 'user.created':
       return { users: [ev.data.user.id], admins: true };
     case 'user.updated':
-      return { users: [ev.data.user.id], peers_of: ev.data.user.id };
+    case 'user.deleted':
+    case 'user.undeleted':
+      // Administrators too (Tracim: "administrators, user itself, user in at least one same space").
+      return { users: [ev.data.user.id], peers_of: ev.data.user.id, admins: true };
     case 'space.created':
     case 'space.updated':
     case 'space.deleted':
+    case 'space.undeleted':
+      // Open and on-request spaces are visible to every user, confidential ones to members (and administrators).
+      return workspaceAudience(ev.data.space.id, ev.data.space.kind === 'multi' ? ev.data.space.access : 'confidential');
     case 'member.added':
     case 'member.updated':
-      return { space: ev.data.space.id };
+      return { space: ev.data.space.id, admins: true };
     case 'member.removed':
       // The removed user's membership has already ended; they still learn they were removed.
-      return { space: ev.data.space.id, users: [ev.data.member.user.id] };
+      return { space: ev.data.space.id, users: [ev.data.member.user.id], admins: true };
+    // ---- Tracim block (content tree, tags, subscriptions, calls) ----
+    case 'content.created':
+    case 'content.updated':
+    case 'content.deleted':
+    case 'content.undeleted':
+    case 'content.moved':
+    case 'content.copied':
+    case 'content_reaction.added':
+    case 'content_reaction.removed':
+    case 'content_tag.added':
+    case 'content_tag.removed':
+      return { space: ev.data.space.id };
+    case 'mention.created':
+      return { users: ev.data.user_ids };
+    case 'tag.created':
+    case 'tag.updated':
+    case 'tag.deleted':
+      return workspaceAudience(ev.data.space.id, ev.data.space.access);
+    case 'subscription.created':
+    case 'subscription.updated':
+    case 'subscription.deleted':
+      return { users: [ev.data.subscription.author.id, ...ev.data.manager_ids], admins: true };
+    case 'call.created':
+    case 'call.updated':
+    case 'call.deleted':
+      return { users: [ev.data.call.caller.id, ev.data.call.callee.id] };
+    // ---- end of Tracim block ----
     case 'message.created':
     case 'message.updated':
     case 'message.deleted':

@@ -11,6 +11,7 @@ import type {
   UnreadView,
   UserRef,
 } from '../core/model.js';
+import type { ContentReactionView, ContentView, SpaceRef, SubscriptionView, TagView, CallView } from '../core/content-model.js';
 
 /** Who receives an event. Resolved into user ids when the event is appended (see core/audience.ts). */
 export interface Audience {
@@ -56,6 +57,34 @@ export type HeraldEvent =
   | E<'action.updated', { action: ActionView }>
   | E<'action.deleted', { action: ActionView; actor_id: number | null }>
   | E<'alert.created', { alert: AlertView }>
+  // ---- Tracim content tree, tags, subscriptions, calls (src/service/content.ts) ---------------
+  // `author` is the acting user's snapshot (null for the server API key).
+  | E<'user.deleted', { user: UserRef; actor_id: number | null; author: UserRef | null }>
+  | E<'user.undeleted', { user: UserRef; actor_id: number | null; author: UserRef | null }>
+  | E<'space.undeleted', { space: SpaceView; actor_id: number | null }>
+  | E<'content.created', { content: ContentView; space: SpaceRef; author: UserRef | null }>
+  | E<'content.updated', { content: ContentView; space: SpaceRef; author: UserRef | null }>
+  | E<'content.deleted', { content: ContentView; space: SpaceRef; author: UserRef | null }>
+  | E<'content.undeleted', { content: ContentView; space: SpaceRef; author: UserRef | null }>
+  | E<'content.moved', { content: ContentView; space: SpaceRef; author: UserRef | null; from_space_id: number; from_parent_id: number | null }>
+  | E<'content.copied', { content: ContentView; space: SpaceRef; author: UserRef | null; source_id: number }>
+  /** `recipient` is a username or "all"; `user_ids` are the mentioned members (every member for "all"). */
+  | E<'mention.created', { content: ContentView; space: SpaceRef; author: UserRef | null; recipient: string; user_ids: number[] }>
+  | E<'content_reaction.added', { content: ContentView; space: SpaceRef; author: UserRef | null; reaction: ContentReactionView }>
+  | E<'content_reaction.removed', { content: ContentView; space: SpaceRef; author: UserRef | null; reaction: ContentReactionView }>
+  | E<'tag.created', { tag: TagView; space: SpaceRef; author: UserRef | null }>
+  | E<'tag.updated', { tag: TagView; space: SpaceRef; author: UserRef | null }>
+  | E<'tag.deleted', { tag: TagView; space: SpaceRef; author: UserRef | null }>
+  | E<'content_tag.added', { tag: TagView; content: ContentView; space: SpaceRef; author: UserRef | null }>
+  | E<'content_tag.removed', { tag: TagView; content: ContentView; space: SpaceRef; author: UserRef | null }>
+  /** `manager_ids`: the space's owners and managers when the event was appended (they receive it). */
+  | E<'subscription.created', { subscription: SubscriptionView; author: UserRef | null; manager_ids: number[] }>
+  | E<'subscription.updated', { subscription: SubscriptionView; author: UserRef | null; manager_ids: number[] }>
+  | E<'subscription.deleted', { subscription: SubscriptionView; author: UserRef | null; manager_ids: number[] }>
+  | E<'call.created', { call: CallView; author: UserRef | null }>
+  | E<'call.updated', { call: CallView; author: UserRef | null }>
+  | E<'call.deleted', { call: CallView; author: UserRef | null }>
+  // ---- end of Tracim block ------------------------------------------------------------------
   // Ephemeral: never stored, never replayed, carry no position.
   | E<'typing.started', { space_id: number; user: UserRef }>
   | E<'presence.online', { space_id: number; user: UserRef }>

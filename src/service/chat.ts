@@ -229,6 +229,8 @@ export class Chat {
       const updated = (await tx.space(spaceId))!;
       const member = updated.members.find((m) => m.user.id === userId)!;
       await emit({ type: 'member.added', data: { space: updated, member, actor_id: actor.userId } });
+      const added = actor.userId === null ? `@${userId} was added to this channel` : `@${actor.userId} has added @${userId} to this channel`;
+      await this.botMessage(tx, emit, spaceId, 2, added);
       return member;
     });
   }
@@ -463,8 +465,21 @@ export class Chat {
       await this.spaceFor(tx, actor, spaceId, 'post');
       const file = await tx.insertFile({ ...f, space_id: spaceId, uploaded_by: actor.userId }, this.now());
       await emit({ type: 'file.created', data: { file, actor_id: actor.userId } });
+      const added = actor.userId === null ? `The file ${file.name} was added to this channel` : `@${actor.userId} has added the file ${file.name} to this channel`;
+      await this.botMessage(tx, emit, spaceId, 1, added);
       return file;
     });
+  }
+
+  /**
+   * A system message of kind 'bot' (no author) with meta {type, bot_message}, in the transaction of the
+   * change it reports. Types (AirSend's): 1 a file was added to the space, 2 a user was added.
+   */
+  private async botMessage(tx: Repo, emit: (ev: HeraldEvent) => Promise<Delivered>, spaceId: number, type: 1 | 2, text: string): Promise<void> {
+    const now = this.now();
+    const id = await tx.insertMessage({ space_id: spaceId, author_id: null, kind: 'bot', content: text, meta: { type, bot_message: text } }, now);
+    await tx.touchSpace(spaceId, now);
+    await emit({ type: 'message.created', data: { message: (await tx.messageView(id))! } });
   }
 
   async file(actor: Actor, fileId: number): Promise<FileView & { storage_key: string }> {

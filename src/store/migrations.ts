@@ -171,6 +171,88 @@ function migrations(flavor: Flavor): Record<string, Migration> {
         if (flavor === 'sqlite') await sql`PRAGMA optimize`.execute(db);
       },
     },
+    // Tracim dialect: content tree with revisions, content reactions, tags, subscriptions, calls, TLM read state.
+    '002_tracim': {
+      async up(db: AnyDb) {
+        const pk = (t: string) => db.schema.createTable(t).addColumn('id', id, (c) => (flavor === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey()));
+        await pk('contents')
+          .addColumn('uuid', 'text', (c) => c.notNull().unique())
+          .addColumn('space_id', 'integer', (c) => c.notNull())
+          .addColumn('parent_id', 'integer')
+          .addColumn('type', 'text', (c) => c.notNull())
+          .addColumn('label', 'text', (c) => c.notNull())
+          .addColumn('raw_content', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('is_archived', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('deleted', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('file_extension', 'text', (c) => c.notNull())
+          .addColumn('mimetype', 'text')
+          .addColumn('size', big)
+          .addColumn('storage_key', 'text')
+          .addColumn('assignee_id', 'integer')
+          .addColumn('author_id', 'integer')
+          .addColumn('current_revision_id', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('current_revision_type', 'text', (c) => c.notNull())
+          .addColumn('created_at', big, (c) => c.notNull())
+          .addColumn('updated_at', big, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('contents_by_space').on('contents').columns(['space_id', 'parent_id']).execute();
+        await pk('content_revisions')
+          .addColumn('content_id', 'integer', (c) => c.notNull())
+          .addColumn('revision_type', 'text', (c) => c.notNull())
+          .addColumn('label', 'text', (c) => c.notNull())
+          .addColumn('raw_content', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('author_id', 'integer')
+          .addColumn('created_at', big, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('content_revisions_by_content').on('content_revisions').columns(['content_id', 'id']).execute();
+        await pk('content_reactions')
+          .addColumn('content_id', 'integer', (c) => c.notNull())
+          .addColumn('user_id', 'integer', (c) => c.notNull())
+          .addColumn('emoji', 'text', (c) => c.notNull())
+          .addColumn('created_at', big, (c) => c.notNull())
+          .addUniqueConstraint('content_reactions_unique', ['content_id', 'user_id', 'emoji'])
+          .execute();
+        await pk('tags')
+          .addColumn('space_id', 'integer', (c) => c.notNull())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('author_id', 'integer')
+          .addColumn('created_at', big, (c) => c.notNull())
+          .addUniqueConstraint('tags_unique', ['space_id', 'name'])
+          .execute();
+        await db.schema
+          .createTable('content_tags')
+          .addColumn('content_id', 'integer', (c) => c.notNull())
+          .addColumn('tag_id', 'integer', (c) => c.notNull())
+          .addPrimaryKeyConstraint('content_tags_pk', ['content_id', 'tag_id'])
+          .execute();
+        await pk('subscriptions')
+          .addColumn('space_id', 'integer', (c) => c.notNull())
+          .addColumn('author_id', 'integer', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('created_at', big, (c) => c.notNull())
+          .addColumn('evaluator_id', 'integer')
+          .addColumn('evaluated_at', big)
+          .addUniqueConstraint('subscriptions_unique', ['space_id', 'author_id'])
+          .execute();
+        await pk('calls')
+          .addColumn('caller_id', 'integer', (c) => c.notNull())
+          .addColumn('callee_id', 'integer', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('url', 'text', (c) => c.notNull())
+          .addColumn('created_at', big, (c) => c.notNull())
+          .addColumn('updated_at', big, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('tlm_reads')
+          .addColumn('user_id', 'integer', (c) => c.notNull())
+          .addColumn('event_id', big, (c) => c.notNull())
+          .addColumn('read_at', big, (c) => c.notNull())
+          .addPrimaryKeyConstraint('tlm_reads_pk', ['user_id', 'event_id'])
+          .execute();
+      },
+    },
   };
 }
 

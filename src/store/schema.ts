@@ -120,4 +120,52 @@ export interface DB {
     data: string;
   };
   event_recipients: { event_id: number; user_id: number };
+  // ---- Tracim dialect (migration 002_tracim; queries in content-repo.ts) ----
+  contents: {
+    id: Generated<number>;
+    uuid: string;
+    space_id: number;
+    parent_id: number | null;
+    type: string;
+    label: string;
+    raw_content: string;
+    status: string;
+    is_archived: number;
+    deleted: number;
+    file_extension: string;
+    mimetype: string | null;
+    size: number | null;
+    storage_key: string | null;
+    assignee_id: number | null;
+    author_id: number | null;
+    current_revision_id: number;
+    current_revision_type: string;
+    created_at: number;
+    updated_at: number;
+  };
+  content_revisions: {
+    id: Generated<number>;
+    content_id: number;
+    revision_type: string;
+    label: string;
+    raw_content: string;
+    status: string;
+    author_id: number | null;
+    created_at: number;
+  };
+  content_reactions: { id: Generated<number>; content_id: number; user_id: number; emoji: string; created_at: number };
+  tags: { id: Generated<number>; space_id: number; name: string; author_id: number | null; created_at: number };
+  content_tags: { content_id: number; tag_id: number };
+  subscriptions: {
+    id: Generated<number>;
+    space_id: number;
+    author_id: number;
+    state: string;
+    created_at: number;
+    evaluator_id: number | null;
+    evaluated_at: number | null;
+  };
+  calls: { id: Generated<number>; caller_id: number; callee_id: number; state: string; url: string; created_at: number; updated_at: number };
+  /** Read state of Tracim live messages: one row per (user, event) marked read. */
+  tlm_reads: { user_id: number; event_id: number; read_at: number };
 }

@@ -1,0 +1,28 @@
+// Many WebSocket clients of one target, opened with bounded concurrency (a burst of thousands of
+// simultaneous handshakes would only measure the accept queue).
+import type { Target } from './target.js';
+import { WsClient, type OnMessage } from './ws-client.js';
+import { inParallel } from './util.js';
+
+export class Fleet {
+  private constructor(private readonly clients: WsClient[]) {}
+
+  /** Opens connections first..first+count-1 and waits until each got its welcome frame. */
+  static async connect(target: Target, count: number, first: number, onMessage: OnMessage, concurrency = 100): Promise<Fleet> {
+    const port = target.server.port;
+    const clients = await inParallel(count, concurrency, (i) => {
+      const spec = target.connectSpec(first + i);
+      return WsClient.open(port, spec.path, spec.headers, onMessage);
+    });
+    return new Fleet(clients);
+  }
+
+  get size(): number {
+    return this.clients.length;
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.clients) c.close();
+    await Promise.all(this.clients.map((c) => c.closed()));
+  }
+}

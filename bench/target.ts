@@ -1,0 +1,27 @@
+// What the workload needs from a server under test; Herald and the reference implement it with their
+// own APIs, so both get the same clients, groups, posts and measurements.
+import type { ServerProcess } from './server-process.js';
+
+/** A fan-out group; members are client numbers (0..clients-1). */
+export interface Group {
+  id: number;
+  members: number[];
+}
+
+export interface ConnectSpec {
+  path: string;
+  headers: Record<string, string>;
+}
+
+export interface Target {
+  readonly name: string;
+  readonly server: ServerProcess;
+  /** Creates what clients 0..n-1 connect and post as (users on Herald). */
+  setupIdentities(n: number): Promise<void>;
+  /** How connection number i connects; past the identities set up, they are reused round-robin. */
+  connectSpec(i: number): ConnectSpec;
+  createGroup(members: number[]): Promise<Group>;
+  /** Posts one message through the server's API as client `poster`; true when accepted. */
+  post(group: Group, poster: number, content: string): Promise<boolean>;
+  stop(): Promise<void>;
+}
