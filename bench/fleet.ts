@@ -21,6 +21,11 @@ export class Fleet {
     return this.clients.length;
   }
 
+  /** Connections the server closed on its own. */
+  dropped(): number {
+    return this.clients.filter((c) => c.dropped).length;
+  }
+
   async close(): Promise<void> {
     for (const c of this.clients) c.close();
     await Promise.all(this.clients.map((c) => c.closed()));

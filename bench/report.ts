@@ -74,7 +74,7 @@ function phaseRows(h: TargetResult, ref: TargetResult | undefined, phase: PhaseK
   const rb = ref && best(ref[phase]);
   const top = (r: TargetResult, b: StepResult | undefined) => (b === undefined ? 'none' : int(b.deliveriesPerSecond) + (r[phase].every((s) => s.passed) ? ' (ladder top)' : ''));
   const rateRatio = hb && rb ? hb.deliveriesPerSecond / rb.deliveriesPerSecond : NaN;
-  rows.push([`${label}: max deliveries/s with 0 lost`, top(h, hb), ref ? top(ref, rb) : '', num(rateRatio, 2), `≥ ${RATE_RATIO_MIN}x`, verdict(Number.isFinite(rateRatio) ? rateRatio >= RATE_RATIO_MIN : ref ? false : null)]);
+  rows.push([`${label}: max sustained deliveries/s (0 lost)`, top(h, hb), ref ? top(ref, rb) : '', num(rateRatio, 2), `≥ ${RATE_RATIO_MIN}x`, verdict(Number.isFinite(rateRatio) ? rateRatio >= RATE_RATIO_MIN : ref ? false : null)]);
 
   // CPU per delivery compares the two servers under the same offered load: the highest both passed.
   const common = ref ? h[phase].filter((s) => s.passed && ref[phase].some((x) => x.offered === s.offered && x.passed)).at(-1) : hb;

@@ -1,6 +1,6 @@
 // `npm run bench`: runs the same workload against Herald and against a minimal `ws` broadcast server,
 // each in its own process, and prints Markdown tables (progress goes to stderr). See bench/README.md.
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { parseOptions, type BenchOptions, type TargetName } from './options.js';
 import { HeraldTarget } from './herald-target.js';
 import { ReferenceTarget } from './reference-target.js';
@@ -54,6 +54,7 @@ async function bench(name: TargetName, o: BenchOptions): Promise<TargetResult> {
     const group = await runLadder(target, deliveries, groupPhase, o.groupRates, ladder, progress('group'));
     const pairPhase: Phase = { groups: pairs, fanout: 2 };
     const pairSteps = await runLadder(target, deliveries, pairPhase, o.pairRates, ladder, progress('1-to-1'));
+    if (fleet.dropped() > 0) log(`${tag} the server closed ${fleet.dropped()} of the ${fleet.size} client connections during the run`);
     await fleet.close();
     return { name: target.name, idle, group, pairs: pairSteps };
   } finally {
@@ -72,6 +73,7 @@ async function main(): Promise<void> {
     o.idle = 0;
   }
   const started = new Date();
+  const load = loadavg()[0];
   log(`bench: ${o.clients} clients, ${o.idle} idle, ${o.seconds} s steps, targets ${o.targets.join(' + ')}${o.quick ? ' (quick)' : ''}`);
   const results: TargetResult[] = [];
   for (const name of o.targets) results.push(await bench(name, o));
@@ -79,7 +81,7 @@ async function main(): Promise<void> {
 
   const cpu = cpus();
   console.log(`## Results — ${started.toISOString().slice(0, 10)}, ${cpu.length} × ${cpu[0]?.model ?? 'CPU'}, Node ${process.version}`);
-  console.log(`\n${o.clients} clients, ${o.seconds} s per step, one load-generator process; ran ${minutes.toFixed(1)} min.\n`);
+  console.log(`\n${o.clients} clients, ${o.seconds} s per step, one load-generator process; ran ${minutes.toFixed(1)} min; load average at start ${load.toFixed(2)}.\n`);
   console.log('### Targets\n');
   console.log(summaryTable(results));
   console.log(`\n### One group of ${o.clients} (each message → ${o.clients} deliveries)\n`);

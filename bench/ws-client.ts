@@ -21,6 +21,9 @@ function clientFrame(opcode: number, payload: Buffer): Buffer {
 
 export class WsClient {
   private rest: Buffer | null = null;
+  private closing = false;
+  /** The server ended the connection after the welcome (e.g. closed it as a slow consumer). */
+  dropped = false;
 
   private constructor(
     private readonly socket: Socket,
@@ -52,6 +55,7 @@ export class WsClient {
         socket.removeAllListeners('close');
         socket.removeAllListeners('error');
         socket.on('error', () => socket.destroy());
+        socket.on('close', () => (client.dropped = !client.closing));
         resolve(client);
       });
       let head = Buffer.alloc(0);
@@ -102,6 +106,7 @@ export class WsClient {
 
   /** Close handshake from our side (status 1000), then half-close; the server finishes the close. */
   close(): void {
+    this.closing = true;
     if (this.socket.writable) this.socket.end(clientFrame(OP_CLOSE, Buffer.from([0x03, 0xe8])));
   }
 
