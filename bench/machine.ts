@@ -33,3 +33,18 @@ export function machineBusyMicros(): number {
   // user nice system idle iowait irq softirq steal
   return (t[0] + t[1] + t[2] + t[5] + t[6] + t[7]) * MICROS_PER_TICK;
 }
+
+/**
+ * Waits, up to `maxMs`, for a half second in which processes other than the bench (and the server
+ * `pid`) used under a quarter of one core: a step started under a neighbour's burst measures the burst.
+ */
+export async function waitForQuiet(pid: number, maxMs: number): Promise<void> {
+  const deadline = performance.now() + maxMs;
+  do {
+    const busy0 = machineBusyMicros();
+    const own0 = processCpuMicros(pid) + processCpuMicros(process.pid);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const others = machineBusyMicros() - busy0 - (processCpuMicros(pid) + processCpuMicros(process.pid) - own0);
+    if (others < 0.25 * 500_000) return;
+  } while (performance.now() < deadline);
+}

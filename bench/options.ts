@@ -6,6 +6,7 @@
 //   --pair-rates / BENCH_PAIR_RATES    offered deliveries/s for the 1-to-1 phase
 //   --max-p99 / BENCH_MAX_P99        ms; a step with a higher p99 ends the ladder (default 1000)
 //   --drain / BENCH_DRAIN            ms to wait without progress for missing deliveries (default 1500)
+//   --quiet / BENCH_QUIET            ms a step may wait for other processes to go quiet (default 5000)
 //   --targets / BENCH_TARGETS        herald,reference (default both)
 //   --quick / BENCH_QUICK=1          small run, under two minutes
 export type TargetName = 'herald' | 'reference';
@@ -18,6 +19,7 @@ export interface BenchOptions {
   pairRates: number[];
   maxP99Ms: number;
   drainMs: number;
+  quietMs: number;
   targets: TargetName[];
   quick: boolean;
 }
@@ -28,6 +30,7 @@ const FULL = {
   seconds: 5,
   groupRates: [2_000, 5_000, 10_000, 25_000, 50_000, 75_000, 100_000, 150_000, 200_000],
   pairRates: [250, 500, 1_000, 2_500, 5_000, 10_000, 20_000, 50_000],
+  quietMs: 5000,
 };
 const QUICK = {
   clients: 200,
@@ -35,6 +38,7 @@ const QUICK = {
   seconds: 2,
   groupRates: [5_000, 25_000, 50_000, 100_000],
   pairRates: [500, 1_000, 2_500, 5_000],
+  quietMs: 1000,
 };
 
 /** BENCH_FOO_BAR from the environment, overridden by --foo-bar=... on the command line. */
@@ -76,6 +80,7 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
     pairRates: list(get('pair-rates'), d.pairRates, 'pair-rates'),
     maxP99Ms: int(get('max-p99'), 1000, 'max-p99'),
     drainMs: int(get('drain'), 1500, 'drain'),
+    quietMs: int(get('quiet'), d.quietMs, 'quiet'),
     targets: targets as TargetName[],
     quick,
   };

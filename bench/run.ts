@@ -48,7 +48,7 @@ async function bench(name: TargetName, o: BenchOptions): Promise<TargetResult> {
     await quiesce(deliveries);
     log(`${tag} ${fleet.size} clients connected, 1 group of ${o.clients} and ${pairs.length} 1-to-1 groups in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
-    const ladder = { seconds: o.seconds, drainMs: o.drainMs, maxP99Ms: o.maxP99Ms };
+    const ladder = { seconds: o.seconds, drainMs: o.drainMs, maxP99Ms: o.maxP99Ms, quietMs: o.quietMs };
     const progress = (phase: string) => (s: StepResult) => log(`${tag} ${phase} ${describe(s)}`);
     const groupPhase: Phase = { groups: [everyone], fanout: o.clients };
     const group = await runLadder(target, deliveries, groupPhase, o.groupRates, ladder, progress('group'));

@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { markedContent, type Deliveries } from './deliveries.js';
 import type { Group, Target } from './target.js';
 import { sleep } from './util.js';
-import { machineBusyMicros } from './machine.js';
+import { machineBusyMicros, waitForQuiet } from './machine.js';
 
 export interface Phase {
   groups: Group[];
@@ -18,6 +18,8 @@ export interface LadderOptions {
   /** Give up waiting for missing deliveries after this long without progress. */
   drainMs: number;
   maxP99Ms: number;
+  /** How long a step may wait for other processes on the machine to calm down before it starts anyway. */
+  quietMs: number;
 }
 
 export interface StepResult {
@@ -137,11 +139,11 @@ async function runStep(target: Target, deliveries: Deliveries, phase: Phase, off
 export async function runLadder(target: Target, deliveries: Deliveries, phase: Phase, rates: number[], o: LadderOptions, progress: (r: StepResult) => void): Promise<StepResult[]> {
   const results: StepResult[] = [];
   for (const offered of rates) {
+    await waitForQuiet(target.server.pid, o.quietMs);
     const r = await runStep(target, deliveries, phase, offered, o);
     results.push(r);
     progress(r);
     if (!r.passed) break;
-    await sleep(500);
   }
   return results;
 }

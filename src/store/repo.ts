@@ -690,7 +690,7 @@ export class Repo {
     return rows.map((r) => r.user_id);
   }
 
-  /** The events addressed to `userId` after position `after`, in log order. */
+  /** The events addressed to `userId` after position `after`, in log order (broadcasts only from their sign-up on). */
   async feed(userId: number, after: number, limit: number): Promise<StoredEvent[]> {
     const rows = await sql<{ id: number | string; type: string; at: number | string; space_id: number | null; data: string }>`
       select e.id, e.type, e.at, e.space_id, e.data from events e
@@ -700,6 +700,7 @@ export class Repo {
           where e2.id > ${after} and e2.id > m.from_pos and (m.to_pos is null or e2.id <= m.to_pos)
         union select r.event_id from event_recipients r where r.user_id = ${userId} and r.event_id > ${after}
         union select e3.id from events e3 where e3.audience_all = 1 and e3.id > ${after}
+          and e3.at >= (select u.created_at from users u where u.id = ${userId})
       )
       order by e.id
       limit ${limit}`.execute(this.db);

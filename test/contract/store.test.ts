@@ -640,6 +640,18 @@ function storeContract(name: string, factory: Factory, options: { skip?: string;
       });
     });
 
+    test('feed: broadcasts reach a resuming user only from their sign-up on', async () => {
+      await withStore(factory, async ({ store }) => {
+        const [early] = await addUsers(store, 'bea');
+        await appendOne(store, custom(null, 'before the late user existed'), T0 + 10); // 1
+        const late = await store.write((tx) => tx.insertUser({ username: 'bel', email: 'bel@example.test', password_hash: 'h', display_name: 'late' }, T0 + 20));
+        const d = await appendOne(store, custom(null, 'after'), T0 + 30); // 2
+        assert.deepEqual(sorted(d.recipients), sorted([early.id, late.id]));
+        assert.deepEqual(await feedIds(store, early.id), [1, 2]);
+        assert.deepEqual(await feedIds(store, late.id), [2], 'no broadcast from before the account existed');
+      });
+    });
+
     test('feed: a member added and removed in the same write sees events of that write only in between', async () => {
       await withStore(factory, async ({ store }) => {
         const [a, b] = await addUsers(store, 'ia', 'ib');
