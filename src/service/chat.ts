@@ -27,6 +27,7 @@ import { ensure, mayAssignRole, can } from '../core/permissions.js';
 import { parseMentions } from '../core/mentions.js';
 import { Throttle } from '../core/throttle.js';
 import { excludedFrom } from '../core/audience.js';
+import { commitEvents, userOf, type Emit } from './commit.js';
 
 const scryptAsync = promisify(scrypt) as (pw: string, salt: Buffer, len: number) => Promise<Buffer>;
 
@@ -82,21 +83,8 @@ export class Chat {
   }
 
   /** Runs a write and publishes the events it appended once committed, in commit order. */
-  private async commit<T>(fn: (tx: Repo, emit: (ev: HeraldEvent) => Promise<Delivered>) => Promise<T>): Promise<T> {
-    const out = await this.store.write(
-      async (tx) => {
-        const appended: Delivered[] = [];
-        const at = this.now();
-        const value = await fn(tx, async (ev) => {
-          const d = await tx.append(ev, at);
-          appended.push(d);
-          return d;
-        });
-        return { value, appended };
-      },
-      ({ appended }) => this.bus.publish(appended),
-    );
-    return out.value;
+  private commit<T>(fn: (tx: Repo, emit: Emit) => Promise<T>): Promise<T> {
+    return commitEvents(this.store, this.bus, this.now, fn);
   }
 
   // ---- users ------------------------------------------------------------------------------------
@@ -279,7 +267,7 @@ export class Chat {
   }
 
   /** Mention records, and the alerts they and quotes raise. */
-  private async mentionsAndAlerts(tx: Repo, space: SpaceView, message: MessageView, emit: (ev: HeraldEvent) => Promise<Delivered>, previous: ReadonlySet<number>): Promise<void> {
+  private async mentionsAndAlerts(tx: Repo, space: SpaceView, message: MessageView, emit: Emit, previous: ReadonlySet<number>): Promise<void> {
     const parsed = parseMentions(message.content);
     const memberIds = new Set(space.members.map((m) => m.user.id));
     const byName = await tx.usersByUsername(parsed.usernames);
@@ -364,7 +352,7 @@ export class Chat {
   }
 
   async react(actor: Actor, messageId: number, emoji: string, add: boolean): Promise<MessageView> {
-    const userId = this.userOf(actor);
+    const userId = userOf(actor);
     return this.commit(async (tx, emit) => {
       const { row } = await this.messageFor(tx, actor, messageId, 'post');
       const now = this.now();
@@ -381,14 +369,10 @@ export class Chat {
     });
   }
 
-  private userOf(actor: Actor): number {
-    if (actor.userId === null) throw badRequest('this command needs a user; act as one with the server API key');
-    return actor.userId;
-  }
 
   // ---- reads and unread counts --------------------------------------------------------------------
   async markRead(actor: Actor, messageId: number): Promise<UnreadView> {
-    const userId = this.userOf(actor);
+    const userId = userOf(actor);
     return this.commit(async (tx, emit) => {
       const { row } = await this.messageFor(tx, actor, messageId, 'read');
       const now = this.now();
@@ -403,7 +387,7 @@ export class Chat {
   }
 
   async markAllRead(actor: Actor, spaceId: number): Promise<UnreadView> {
-    const userId = this.userOf(actor);
+    const userId = userOf(actor);
     return this.commit(async (tx, emit) => {
       await this.spaceFor(tx, actor, spaceId, 'read');
       await tx.markAllRead(spaceId, userId);
@@ -414,7 +398,7 @@ export class Chat {
   }
 
   async unread(actor: Actor): Promise<{ total_unread: number; spaces: { space_id: number; unread: number; oldest_unread_id: number }[] }> {
-    const userId = this.userOf(actor);
+    const userId = userOf(actor);
     const counts = await this.store.read((r) => r.unreadCounts(userId));
     return {
       total_unread: counts.reduce((s, c) => s + c.count, 0),
@@ -430,7 +414,7 @@ export class Chat {
 
   /** Returns false when the typing event was dropped by the throttle. */
   async typing(actor: Actor, spaceId: number): Promise<boolean> {
-    const userId = this.userOf(actor);
+    const userId = userOf(actor);
     const user = await this.store.read(async (r) => {
       await this.spaceFor(r, actor, spaceId, 'post');
       return (await r.userRefs([userId])).get(userId)!;
@@ -475,7 +459,7 @@ export class Chat {
    * A system message of kind 'bot' (no author) with meta {type, bot_message}, in the transaction of the
    * change it reports. Types (AirSend's): 1 a file was added to the space, 2 a user was added.
    */
-  private async botMessage(tx: Repo, emit: (ev: HeraldEvent) => Promise<Delivered>, spaceId: number, type: 1 | 2, text: string): Promise<void> {
+  private async botMessage(tx: Repo, emit: Emit, spaceId: number, type: 1 | 2, text: string): Promise<void> {
     const now = this.now();
     const id = await tx.insertMessage({ space_id: spaceId, author_id: null, kind: 'bot', content: text, meta: { type, bot_message: text } }, now);
     await tx.touchSpace(spaceId, now);
@@ -506,7 +490,7 @@ export class Chat {
   }
 
   async lockFile(actor: Actor, fileId: number): Promise<LockView> {
-    const userId = this.userOf(actor);
+    const userId = userOf(actor);
     return this.commit(async (tx, emit) => {
       const file = await tx.file(fileId);
       if (!file || file.deleted) throw notFound('file');
@@ -585,7 +569,7 @@ export class Chat {
   }
 
   async alerts(actor: Actor, limit: number): Promise<AlertView[]> {
-    const userId = this.userOf(actor);
+    const userId = userOf(actor);
     return this.store.read((r) => r.alerts(userId, limit));
   }
 

@@ -6,7 +6,6 @@ import { randomUUID } from 'node:crypto';
 import type { Store } from '../store/store.js';
 import type { Repo } from '../store/repo.js';
 import type { Bus } from '../bus/bus.js';
-import type { Delivered, HeraldEvent } from '../events/types.js';
 import type { Role, SpaceView, User, UserRef } from '../core/model.js';
 import type { CallState, ContentStatus, ContentType, ContentView, ContentReactionView, SpaceRef, SubscriptionView, TagView, CallView } from '../core/content-model.js';
 import { ContentRepo } from '../store/content-repo.js';
@@ -14,8 +13,8 @@ import { badRequest, conflict, forbidden, notFound } from '../core/errors.js';
 import { ensure, mayAssignRole, type SpaceAction } from '../core/permissions.js';
 import { parseMentions } from '../core/mentions.js';
 import type { Actor } from './chat.js';
+import { commitEvents, userOf, type Emit } from './commit.js';
 
-type Emit = (ev: HeraldEvent) => Promise<Delivered>;
 
 export interface ContentOptions {
   now?: () => number;
@@ -62,21 +61,8 @@ export class ContentService {
     this.callUrlBase = opts.callUrlBase ?? 'https://meet.jit.si/herald-';
   }
 
-  private async commit<T>(fn: (tx: Repo, cr: ContentRepo, emit: Emit) => Promise<T>): Promise<T> {
-    const out = await this.store.write(
-      async (tx) => {
-        const appended: Delivered[] = [];
-        const at = this.now();
-        const value = await fn(tx, new ContentRepo(tx.db), async (ev) => {
-          const d = await tx.append(ev, at);
-          appended.push(d);
-          return d;
-        });
-        return { value, appended };
-      },
-      ({ appended }) => this.bus.publish(appended),
-    );
-    return out.value;
+  private commit<T>(fn: (tx: Repo, cr: ContentRepo, emit: Emit) => Promise<T>): Promise<T> {
+    return commitEvents(this.store, this.bus, this.now, (tx, emit) => fn(tx, new ContentRepo(tx.db), emit));
   }
 
   private read<T>(fn: (r: Repo, cr: ContentRepo) => Promise<T>): Promise<T> {
@@ -88,10 +74,6 @@ export class ContentService {
     return cr.userRef(actor.userId);
   }
 
-  private userOf(actor: Actor): number {
-    if (actor.userId === null) throw badRequest('this command needs a user; act as one with the server API key (X-Herald-User)');
-    return actor.userId;
-  }
 
   private async isAdmin(cr: ContentRepo, actor: Actor): Promise<boolean> {
     return actor.server || (actor.userId !== null && (await cr.isAdmin(actor.userId)));
@@ -382,7 +364,7 @@ export class ContentService {
 
   // ---- reactions ----------------------------------------------------------------------------------
   async react(actor: Actor, spaceId: number, contentId: number, emoji: string): Promise<ContentReactionView> {
-    const userId = this.userOf(actor);
+    const userId = userOf(actor);
     return this.commit(async (tx, cr, emit) => {
       const { space } = await this.contentFor(tx, cr, actor, spaceId, contentId, 'read');
       const id = await cr.addReaction(contentId, userId, emoji, this.now());
