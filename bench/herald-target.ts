@@ -33,15 +33,20 @@ export class HeraldTarget implements Target {
   static async start(env: Record<string, string> = {}): Promise<HeraldTarget> {
     const dir = mkdtempSync(join(tmpdir(), 'herald-bench-'));
     const script = fileURLToPath(new URL('./herald-server.js', import.meta.url));
-    const server = await ServerProcess.start('herald', script, {
-      HERALD_DATA_DIR: dir,
-      HERALD_API_KEY: API_KEY,
-      HERALD_PORT: '0',
-      HERALD_HOST: '127.0.0.1',
-      HERALD_LOG_LEVEL: 'warn',
-      ...env,
-    });
-    return new HeraldTarget(server, new HttpClient(server.port), dir);
+    try {
+      const server = await ServerProcess.start('herald', script, {
+        HERALD_DATA_DIR: dir,
+        HERALD_API_KEY: API_KEY,
+        HERALD_PORT: '0',
+        HERALD_HOST: '127.0.0.1',
+        HERALD_LOG_LEVEL: 'warn',
+        ...env,
+      });
+      return new HeraldTarget(server, new HttpClient(server.port), dir);
+    } catch (e) {
+      rmSync(dir, { recursive: true, force: true });
+      throw e;
+    }
   }
 
   async setupIdentities(n: number): Promise<void> {

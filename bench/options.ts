@@ -41,12 +41,17 @@ const QUICK = {
   quietMs: 1000,
 };
 
+/** A setting the bench cannot run with; run.ts prints just the message. */
+export class OptionsError extends Error {}
+
+const NAMES = ['clients', 'idle', 'seconds', 'group-rates', 'pair-rates', 'max-p99', 'drain', 'quiet', 'targets', 'quick'];
+
 /** BENCH_FOO_BAR from the environment, overridden by --foo-bar=... on the command line. */
 function settings(argv: string[], env: Record<string, string | undefined>): (name: string) => string | undefined {
   const flags = new Map<string, string>();
   for (const a of argv) {
     const m = /^--([a-z0-9-]+)(?:=(.*))?$/.exec(a);
-    if (m === null) throw new Error(`unknown argument "${a}"; use --name=value`);
+    if (m === null || !NAMES.includes(m[1])) throw new OptionsError(`unknown argument "${a}"; known: ${NAMES.map((n) => `--${n}=...`).join(' ')}`);
     flags.set(m[1], m[2] ?? '1');
   }
   return (name) => flags.get(name) ?? env[`BENCH_${name.toUpperCase().replace(/-/g, '_')}`];
@@ -55,7 +60,7 @@ function settings(argv: string[], env: Record<string, string | undefined>): (nam
 function int(raw: string | undefined, def: number, name: string): number {
   if (raw === undefined || raw === '') return def;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+  if (!Number.isInteger(n) || n < 0) throw new OptionsError(`${name} must be a non-negative integer, got "${raw}"`);
   return n;
 }
 
@@ -69,9 +74,9 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
   const quick = /^(1|true|yes)$/i.test(get('quick') ?? '');
   const d = quick ? QUICK : FULL;
   const clients = int(get('clients'), d.clients, 'clients');
-  if (clients < 2 || clients % 2 !== 0) throw new Error('clients must be an even number of at least 2 (the 1-to-1 phase pairs them)');
+  if (clients < 2 || clients % 2 !== 0) throw new OptionsError('clients must be an even number of at least 2 (the 1-to-1 phase pairs them)');
   const targets = (get('targets') ?? 'herald,reference').split(',').map((t) => t.trim());
-  for (const t of targets) if (t !== 'herald' && t !== 'reference') throw new Error(`unknown target "${t}"`);
+  for (const t of targets) if (t !== 'herald' && t !== 'reference') throw new OptionsError(`unknown target "${t}"`);
   return {
     clients,
     idle: int(get('idle'), d.idle, 'idle'),

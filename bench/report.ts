@@ -38,6 +38,8 @@ export function stepTable(results: TargetResult[], phase: PhaseKey): string {
     for (const r of results) {
       const s = r[phase].find((x) => x.offered === rate);
       if (s === undefined) continue;
+      const other = results.find((x) => x !== r)?.[phase].find((x) => x.offered === rate);
+      const cpuRatio = r.name === 'Herald' && other ? `${num(s.serverCpuMicrosPerDelivery / other.serverCpuMicrosPerDelivery, 2)}x` : '';
       rows.push([
         int(rate),
         r.name,
@@ -48,6 +50,7 @@ export function stepTable(results: TargetResult[], phase: PhaseKey): string {
         ms(s.p95),
         ms(s.p99),
         num(s.serverCpuMicrosPerDelivery, 2),
+        cpuRatio,
         `${num(s.serverCpuPercent, 0)}%`,
         `${num(s.loadgenCpuPercent, 0)}%`,
         `${num(s.otherCpuPercent, 0)}%`,
@@ -56,7 +59,7 @@ export function stepTable(results: TargetResult[], phase: PhaseKey): string {
       ]);
     }
   }
-  return table(['offered deliveries/s', 'server', 'msg/s', 'deliveries/s', 'lost', 'p50 ms', 'p95 ms', 'p99 ms', 'server CPU µs/delivery', 'server CPU', 'loadgen CPU', 'other CPU', 'frame B', 'result'], rows);
+  return table(['offered deliveries/s', 'server', 'msg/s', 'deliveries/s', 'lost', 'p50 ms', 'p95 ms', 'p99 ms', 'server CPU µs/delivery', 'vs reference', 'server CPU', 'loadgen CPU', 'other CPU', 'frame B', 'result'], rows);
 }
 
 /** The last step of a ladder that passed (ladders stop at the first failure). */
@@ -76,18 +79,17 @@ function phaseRows(h: TargetResult, ref: TargetResult | undefined, phase: PhaseK
   const rateRatio = hb && rb ? hb.deliveriesPerSecond / rb.deliveriesPerSecond : NaN;
   rows.push([`${label}: max sustained deliveries/s (0 lost)`, top(h, hb), ref ? top(ref, rb) : '', num(rateRatio, 2), `≥ ${RATE_RATIO_MIN}x`, verdict(Number.isFinite(rateRatio) ? rateRatio >= RATE_RATIO_MIN : ref ? false : null)]);
 
-  // CPU per delivery compares the two servers under the same offered load: the highest both passed.
-  const common = ref ? h[phase].filter((s) => s.passed && ref[phase].some((x) => x.offered === s.offered && x.passed)).at(-1) : hb;
-  const refCommon = common && ref?.[phase].find((x) => x.offered === common.offered);
-  const cpuRatio = common && refCommon ? common.serverCpuMicrosPerDelivery / refCommon.serverCpuMicrosPerDelivery : NaN;
-  rows.push([
-    `${label}: server CPU µs/delivery at ${common ? int(common.offered) : '?'} deliveries/s`,
-    common ? num(common.serverCpuMicrosPerDelivery, 2) : 'n/a',
-    refCommon ? num(refCommon.serverCpuMicrosPerDelivery, 2) : '',
-    num(cpuRatio, 2),
-    `≤ ${CPU_RATIO_MAX}x`,
-    verdict(Number.isFinite(cpuRatio) ? cpuRatio <= CPU_RATIO_MAX : null),
-  ]);
+  // CPU per delivery compares the two servers under the same offered load: at the issue's 50,000/s
+  // and at the highest rate both sustained (Herald's cost per delivery falls once it batches frames).
+  const passedBoth = ref ? h[phase].filter((s) => s.passed && ref[phase].some((x) => x.offered === s.offered && x.passed)) : h[phase].filter((s) => s.passed);
+  const compared = [...new Set([passedBoth.find((s) => s.offered === P99_RATE), passedBoth.at(-1)])];
+  if (compared.every((s) => s === undefined)) rows.push([`${label}: server CPU µs/delivery`, 'n/a', '', '', `≤ ${CPU_RATIO_MAX}x`, 'n/a']);
+  for (const hs of compared) {
+    if (hs === undefined) continue;
+    const rs = ref?.[phase].find((x) => x.offered === hs.offered);
+    const ratio = rs ? hs.serverCpuMicrosPerDelivery / rs.serverCpuMicrosPerDelivery : NaN;
+    rows.push([`${label}: server CPU µs/delivery at ${int(hs.offered)} deliveries/s`, num(hs.serverCpuMicrosPerDelivery, 2), rs ? num(rs.serverCpuMicrosPerDelivery, 2) : '', num(ratio, 2), `≤ ${CPU_RATIO_MAX}x`, verdict(Number.isFinite(ratio) ? ratio <= CPU_RATIO_MAX : null)]);
+  }
 
   const at = (r: TargetResult) => r[phase].find((s) => s.offered === P99_RATE);
   const hp = at(h);

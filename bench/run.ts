@@ -1,7 +1,7 @@
 // `npm run bench`: runs the same workload against Herald and against a minimal `ws` broadcast server,
 // each in its own process, and prints Markdown tables (progress goes to stderr). See bench/README.md.
 import { cpus, loadavg } from 'node:os';
-import { parseOptions, type BenchOptions, type TargetName } from './options.js';
+import { OptionsError, parseOptions, type BenchOptions, type TargetName } from './options.js';
 import { HeraldTarget } from './herald-target.js';
 import { ReferenceTarget } from './reference-target.js';
 import type { Target } from './target.js';
@@ -93,6 +93,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  log(err instanceof Error ? (err.stack ?? err.message) : String(err));
-  process.exit(1);
+  if (err instanceof OptionsError) log(`bench: ${err.message}`);
+  else log(err instanceof Error ? (err.stack ?? err.message) : String(err));
+  process.exit(err instanceof OptionsError ? 2 : 1);
 });
