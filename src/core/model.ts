@@ -65,6 +65,9 @@ export interface SpaceView {
   members: MemberView[];
 }
 
+/** A space without its members. */
+export type SpaceSummary = Omit<SpaceView, 'members'>;
+
 export interface FileView {
   id: number;
   uuid: string;

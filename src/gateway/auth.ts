@@ -12,6 +12,8 @@ const unauthenticated = (m: string) => new HeraldError('unauthenticated', m);
 export class Auth {
   private readonly key: Uint8Array;
   private readonly apiKeyDigest: Buffer | null;
+  /** Tokens already verified, until they expire: HMAC verification was ~9% of a busy server's CPU. */
+  private readonly verified = new Map<string, { userId: number; claims: Record<string, unknown>; exp: number }>();
 
   constructor(
     secret: string,
@@ -32,12 +34,20 @@ export class Auth {
   }
 
   async verify(token: string, purpose: TokenPurpose = 'api'): Promise<{ userId: number; claims: Record<string, unknown> }> {
+    const hit = this.verified.get(token);
+    if (hit !== undefined && hit.exp > Date.now() / 1000) {
+      if (hit.claims.purpose !== purpose) throw unauthenticated(`this token is not valid for ${purpose} use`);
+      return hit;
+    }
     try {
       const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'] });
       if (payload.purpose !== purpose) throw unauthenticated(`this token is not valid for ${purpose} use`);
       const userId = Number(payload.sub);
       if (!Number.isInteger(userId) || userId <= 0) throw unauthenticated('token has no user');
-      return { userId, claims: payload as Record<string, unknown> };
+      const result = { userId, claims: payload as Record<string, unknown> };
+      if (this.verified.size >= 10_000) this.verified.clear();
+      this.verified.set(token, { ...result, exp: payload.exp ?? 0 });
+      return result;
     } catch (e) {
       if (e instanceof HeraldError) throw e;
       if (e instanceof joseErrors.JWTExpired) throw unauthenticated('token expired');

@@ -17,6 +17,7 @@ import type {
   MessageView,
   Role,
   SpaceKind,
+  SpaceSummary,
   SpaceView,
   UnreadView,
   User,
@@ -132,10 +133,13 @@ export class Chat {
     return actor.userId === null ? null : tx.role(spaceId, actor.userId);
   }
 
-  /** Loads a live space and checks the actor may do `action` there; non-members learn nothing about it. */
-  private async spaceFor(tx: Repo, actor: Actor, spaceId: number, action: 'read' | 'post' | 'manage' | 'delete'): Promise<{ space: SpaceView; role: Role }> {
+  /**
+   * Checks the actor may do `action` in a live space; non-members learn nothing about it. Returns the space
+   * without its member list, so the check costs the same in a 2-member and a 10,000-member space.
+   */
+  private async spaceFor(tx: Repo, actor: Actor, spaceId: number, action: 'read' | 'post' | 'manage' | 'delete'): Promise<{ space: SpaceSummary; role: Role }> {
     const role = await this.roleIn(tx, actor, spaceId);
-    const space = await tx.space(spaceId);
+    const space = role === null ? null : await tx.spaceSummary(spaceId);
     if (!space || space.deleted || role === null) throw notFound('space');
     ensure(role, action);
     return { space, role };
@@ -173,7 +177,10 @@ export class Chat {
   }
 
   async space(actor: Actor, spaceId: number): Promise<SpaceView> {
-    return this.store.read(async (r) => (await this.spaceFor(r, actor, spaceId, 'read')).space);
+    return this.store.read(async (r) => {
+      await this.spaceFor(r, actor, spaceId, 'read');
+      return (await r.space(spaceId))!;
+    });
   }
 
   async spaces(actor: Actor): Promise<SpaceView[]> {
@@ -225,11 +232,12 @@ export class Chat {
 
   async setRole(actor: Actor, spaceId: number, userId: number, role: Role): Promise<MemberView> {
     return this.commit(async (tx, emit) => {
-      const { space, role: actorRole } = await this.spaceFor(tx, actor, spaceId, 'manage');
-      const current = space.members.find((m) => m.user.id === userId);
+      const { role: actorRole } = await this.spaceFor(tx, actor, spaceId, 'manage');
+      const members = await tx.members(spaceId);
+      const current = members.find((m) => m.user.id === userId);
       if (!current) throw notFound('member');
       if (!mayAssignRole(actorRole, role) || !mayAssignRole(actorRole, current.role)) throw forbidden(`role ${actorRole} may not change a ${current.role} to ${role}`);
-      if (current.role === 'owner' && role !== 'owner' && space.members.filter((m) => m.role === 'owner').length === 1) {
+      if (current.role === 'owner' && role !== 'owner' && members.filter((m) => m.role === 'owner').length === 1) {
         throw conflict('a space keeps at least one owner');
       }
       await tx.setRole(spaceId, userId, role);
@@ -244,11 +252,12 @@ export class Chat {
   async removeMember(actor: Actor, spaceId: number, userId: number): Promise<void> {
     await this.commit(async (tx, emit) => {
       const leaving = actor.userId === userId;
-      const { space, role: actorRole } = await this.spaceFor(tx, actor, spaceId, leaving ? 'read' : 'manage');
-      const member = space.members.find((m) => m.user.id === userId);
+      const { role: actorRole } = await this.spaceFor(tx, actor, spaceId, leaving ? 'read' : 'manage');
+      const members = await tx.members(spaceId);
+      const member = members.find((m) => m.user.id === userId);
       if (!member) throw notFound('member');
       if (!leaving && !mayAssignRole(actorRole, member.role)) throw forbidden(`role ${actorRole} may not remove a ${member.role}`);
-      if (member.role === 'owner' && space.members.filter((m) => m.role === 'owner').length === 1 && space.members.length > 1) {
+      if (member.role === 'owner' && members.filter((m) => m.role === 'owner').length === 1 && members.length > 1) {
         throw conflict('the last owner cannot leave; make someone else owner first');
       }
       await tx.removeMember(spaceId, userId);
@@ -266,30 +275,35 @@ export class Chat {
     return { row, space, role };
   }
 
-  /** Mention records, and the alerts they and quotes raise. */
-  private async mentionsAndAlerts(tx: Repo, space: SpaceView, message: MessageView, emit: Emit, previous: ReadonlySet<number>): Promise<void> {
-    const parsed = parseMentions(message.content);
-    const memberIds = new Set(space.members.map((m) => m.user.id));
+  /** Who a message mentions (members only), and who gets an alert: mentioned users, or the quoted author. */
+  private async mentionTargets(tx: Repo, spaceId: number, content: string, parentId: number | null): Promise<{ mentioned: number[]; alerts: Map<number, 'mention' | 'quote'> }> {
+    const parsed = parseMentions(content);
+    const alerts = new Map<number, 'mention' | 'quote'>();
+    if (!parsed.all && parsed.ids.length === 0 && parsed.usernames.length === 0 && parentId === null) return { mentioned: [], alerts };
+    const memberIds = new Set(await tx.memberIds(spaceId));
     const byName = await tx.usersByUsername(parsed.usernames);
     const mentioned = [...new Set([...parsed.ids, ...byName.map((u) => u.id)])].filter((id) => memberIds.has(id));
-    await tx.setMentions(message.id, mentioned);
-    const targets = new Map<number, 'mention' | 'quote'>();
-    for (const id of parsed.all ? [...memberIds] : mentioned) targets.set(id, 'mention');
-    if (message.parent_id !== null) {
-      const parent = await tx.messageRow(message.parent_id);
-      if (parent?.author_id != null && !targets.has(parent.author_id) && memberIds.has(parent.author_id)) targets.set(parent.author_id, 'quote');
+    for (const id of parsed.all ? [...memberIds] : mentioned) alerts.set(id, 'mention');
+    if (parentId !== null) {
+      const parent = await tx.messageRow(parentId);
+      if (parent?.author_id != null && !alerts.has(parent.author_id) && memberIds.has(parent.author_id)) alerts.set(parent.author_id, 'quote');
     }
+    return { mentioned, alerts };
+  }
+
+  /** Alerts go out after the message they point at, never to its author or to someone already alerted. */
+  private async raiseAlerts(tx: Repo, emit: Emit, message: MessageView, alerts: Map<number, 'mention' | 'quote'>, previous: ReadonlySet<number>): Promise<void> {
     const now = this.now();
-    for (const [userId, kind] of targets) {
+    for (const [userId, kind] of alerts) {
       if (userId === message.author?.id || previous.has(userId)) continue;
-      const alert = await tx.insertAlert({ user_id: userId, kind, from: message.author, space_id: space.id, message_id: message.id, text: message.content.slice(0, 200) }, now);
+      const alert = await tx.insertAlert({ user_id: userId, kind, from: message.author, space_id: message.space_id, message_id: message.id, text: message.content.slice(0, 200) }, now);
       await emit({ type: 'alert.created', data: { alert } });
     }
   }
 
   async postMessage(actor: Actor, spaceId: number, input: PostMessageInput): Promise<MessageView> {
     return this.commit(async (tx, emit) => {
-      const { space } = await this.spaceFor(tx, actor, spaceId, 'post');
+      await this.spaceFor(tx, actor, spaceId, 'post');
       const now = this.now();
       if (input.parent_id != null) {
         const parent = await tx.messageRow(input.parent_id);
@@ -306,10 +320,11 @@ export class Chat {
       );
       await tx.attachFiles(id, fileIds);
       await tx.touchSpace(spaceId, now);
-      let message = (await tx.messageView(id))!;
-      await this.mentionsAndAlerts(tx, space, message, emit, new Set());
-      message = (await tx.messageView(id))!;
+      const { mentioned, alerts } = await this.mentionTargets(tx, spaceId, input.content, input.parent_id ?? null);
+      if (mentioned.length) await tx.setMentions(id, mentioned);
+      const message = (await tx.messageView(id))!;
       await emit({ type: 'message.created', data: { message } });
+      await this.raiseAlerts(tx, emit, message, alerts, new Set());
       return message;
     });
   }
@@ -330,14 +345,18 @@ export class Chat {
 
   async editMessage(actor: Actor, messageId: number, content: string): Promise<MessageView> {
     return this.commit(async (tx, emit) => {
-      const { row, space } = await this.messageFor(tx, actor, messageId, 'read');
+      const { row } = await this.messageFor(tx, actor, messageId, 'read');
       if (!actor.server && row.author_id !== actor.userId) throw forbidden('only the author may edit a message');
       const before = await tx.messageView(messageId);
       await tx.editMessage(messageId, content, parseMentions(content).all, this.now());
-      let message = (await tx.messageView(messageId))!;
-      await this.mentionsAndAlerts(tx, space, message, emit, new Set(before?.mentions ?? []));
-      message = (await tx.messageView(messageId))!;
+      const { mentioned, alerts } = await this.mentionTargets(tx, row.space_id, content, row.parent_id);
+      await tx.setMentions(messageId, mentioned);
+      const message = (await tx.messageView(messageId))!;
       await emit({ type: 'message.updated', data: { message, actor_id: actor.userId } });
+      // An edit alerts only users it newly mentions; the quoted author was alerted when it was posted.
+      const already = new Set(before?.mentions ?? []);
+      for (const [id, kind] of alerts) if (kind === 'quote') already.add(id);
+      await this.raiseAlerts(tx, emit, message, alerts, already);
       return message;
     });
   }

@@ -14,6 +14,7 @@ import type {
   MessageView,
   Role,
   SpaceKind,
+  SpaceSummary,
   SpaceView,
   UnreadView,
   User,
@@ -261,7 +262,8 @@ export class Repo {
     await this.db.updateTable('spaces').set({ last_active_at: now }).where('id', '=', id).execute();
   }
 
-  async space(id: number): Promise<SpaceView | null> {
+  /** A space without its member list: what permission checks need, at a fixed cost whatever the space's size. */
+  async spaceSummary(id: number): Promise<SpaceSummary | null> {
     const s = await this.db.selectFrom('spaces').selectAll().where('id', '=', id).executeTakeFirst();
     if (!s) return null;
     return {
@@ -277,8 +279,13 @@ export class Repo {
       updated_at: n(s.updated_at),
       last_active_at: n(s.last_active_at),
       deleted: bool(s.deleted),
-      members: await this.members(id),
     };
+  }
+
+  /** The full snapshot events carry, members included. */
+  async space(id: number): Promise<SpaceView | null> {
+    const summary = await this.spaceSummary(id);
+    return summary && { ...summary, members: await this.members(id) };
   }
 
   async spaceIdsOf(userId: number): Promise<number[]> {

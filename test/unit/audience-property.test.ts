@@ -156,8 +156,9 @@ class Model {
     if (!role) return { ok: false, code: 'not_found' };
     if (!POST.has(role)) return { ok: false, code: 'forbidden' };
     const alerted = mention === null ? [] : mention === 'all' ? [...s.members.keys()] : s.members.has(this.userIds[mention.user]) ? [this.userIds[mention.user]] : [];
-    const events: ExpectedEvent[] = alerted.filter((id) => id !== author).map((id) => ({ type: 'alert.created', recipients: new Set([id]) }));
-    events.push(this.spaceEvent('message.created', s.members));
+    // The message first, then the alerts that point at it.
+    const events: ExpectedEvent[] = [this.spaceEvent('message.created', s.members)];
+    events.push(...alerted.filter((id) => id !== author).map((id) => ({ type: 'alert.created', recipients: new Set([id]) })));
     return { ok: true, events, apply: (result) => this.messages.push({ id: (result as { id: number }).id, space: s, author, deleted: false }) };
   }
 
