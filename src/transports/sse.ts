@@ -1,8 +1,57 @@
 // Server-Sent Events transport: a hijacked HTTP response that stays open, keep-alive comments, a retry hint.
 import type { ServerResponse } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Session, type CloseReason } from '../gateway/session.js';
 import type { Prepared } from '../gateway/prepared.js';
+import type { AttachResult } from '../gateway/gateway.js';
 import type { Dialect } from '../dialects/dialect.js';
+import type { Context } from '../context.js';
+import { badRequest } from '../core/errors.js';
+
+/** A feed position sent by a client (Last-Event-ID, ?resume=): a non-negative integer, or null when absent. */
+export function parsePosition(raw: string | null | undefined): number | null {
+  if (raw === null || raw === undefined || raw === '') return null;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 0) throw badRequest('a resume position (resume, Last-Event-ID) must be a non-negative integer');
+  return n;
+}
+
+/** The resume position of an SSE request: the Last-Event-ID header (EventSource reconnects), else `fallback`. */
+export function lastEventId(req: FastifyRequest, fallback: string | undefined): number | null {
+  const header = req.headers['last-event-id'];
+  return parsePosition((Array.isArray(header) ? header[0] : header) ?? fallback);
+}
+
+export interface SseStream {
+  userId: number;
+  dialect: Dialect;
+  resume: number | null;
+  epoch: string | null;
+  retryMs: number;
+  /** The dialect's own start frames (welcome, reset), sent after attach and before the replay. */
+  announce(session: SseSession, plan: AttachResult): void;
+}
+
+/**
+ * Serves one SSE stream for every dialect alike: hijacks the reply, registers the session (live events
+ * are held from then on), lets the dialect announce the start, replays what was missed, then goes live.
+ */
+export async function serveSse(ctx: Context, req: FastifyRequest, reply: FastifyReply, o: SseStream): Promise<void> {
+  reply.hijack();
+  openSseResponse(reply.raw, o.retryMs);
+  const session = new SseSession(o.userId, o.dialect, reply.raw, ctx.config.maxConnectionBufferBytes, ctx.config.heartbeatSeconds);
+  req.raw.on('close', () => {
+    session.dispose();
+    ctx.gateway.detach(session);
+  });
+  try {
+    o.announce(session, await ctx.gateway.attach(session, o.resume, o.epoch));
+    await ctx.gateway.replay(session);
+  } catch (err) {
+    ctx.log.error({ err, dialect: o.dialect.name }, 'sse stream start failed');
+    session.close('protocol_error', 'could not start the stream');
+  }
+}
 
 export function openSseResponse(res: ServerResponse, retryMs: number, extraHeaders: Record<string, string> = {}): void {
   res.writeHead(200, {
@@ -62,6 +111,11 @@ export class SseSession extends Session {
     } else {
       this.res.end(`: closed (${reason}): ${message}\n\n`);
     }
+  }
+
+  /** A named SSE event (ignored by `onmessage`), for dialect-specific notices outside the feed. */
+  notice(event: string, data: unknown): void {
+    if (!this.closed) this.res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   }
 
   /** Called when the client went away: stops timers without writing. */

@@ -10,28 +10,17 @@ import { Prepared } from '../../gateway/prepared.js';
 import type { Session } from '../../gateway/session.js';
 import type { AttachResult } from '../../gateway/gateway.js';
 import { WsSession, newWsServer, rejectUpgrade, startHeartbeat, type UpgradeHandler } from '../../transports/websocket.js';
-import { SseSession, openSseResponse } from '../../transports/sse.js';
+import { lastEventId, parsePosition, serveSse } from '../../transports/sse.js';
 import { nativeDialect, envelope } from './render.js';
 import { parseEnvelope, runCommand } from './commands.js';
 import { asUser } from '../../service/chat.js';
 
 const control = (type: string, data: unknown) => new Prepared(null, envelope(null, type, Date.now(), data));
 
-/** Parses a resume position: a non-negative integer, or null when absent. */
-function parsePosition(raw: string | null | undefined): number | null {
-  if (raw === null || raw === undefined || raw === '') return null;
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < 0) throw new HeraldError('bad_request', 'resume position must be a non-negative integer');
-  return n;
-}
-
 /** First frame of every native connection; `session.reset` follows when a resume cannot be honoured. */
-async function start(ctx: Context, session: Session, resume: number | null, epoch: string | null): Promise<AttachResult> {
-  const plan = await ctx.gateway.attach(session, resume, epoch);
+function announce(ctx: Context, session: Session, plan: AttachResult): void {
   session.control(control('session.welcome', { user_id: session.userId, epoch: plan.epoch, position: plan.position, heartbeat_seconds: ctx.config.heartbeatSeconds }));
   if (plan.reset) session.control(control('session.reset', { reason: plan.reset, position: plan.position, message: 'cannot resume from that position: reload state, then continue from this position' }));
-  await ctx.gateway.replay(session);
-  return plan;
 }
 
 export function nativeWebSocket(ctx: Context): { handler: UpgradeHandler; close: () => void } {
@@ -69,7 +58,7 @@ export function nativeWebSocket(ctx: Context): { handler: UpgradeHandler; close:
             ctx.metrics.framesReceived.inc({ dialect: 'native' });
             void onFrame(session, isBinary ? null : data.toString());
           });
-          start(ctx, session, resume, epoch).catch((err: unknown) => {
+          start(session, resume, epoch).catch((err: unknown) => {
             ctx.log.error({ err }, 'native ws start failed');
             session.close('protocol_error', 'could not start the session');
           });
@@ -80,6 +69,11 @@ export function nativeWebSocket(ctx: Context): { handler: UpgradeHandler; close:
         rejectUpgrade(socket, status, status === 401 ? 'Unauthorized' : 'Error', JSON.stringify({ title: (e as Error).message, status }));
       });
   };
+
+  async function start(session: WsSession, resume: number | null, epoch: string | null): Promise<void> {
+    announce(ctx, session, await ctx.gateway.attach(session, resume, epoch));
+    await ctx.gateway.replay(session);
+  }
 
   async function onFrame(session: WsSession, text: string | null): Promise<void> {
     let requestId: string | number | null = null;
@@ -120,19 +114,8 @@ export function nativeSse(app: FastifyInstance, ctx: Context): void {
       const q = req.query as { access_token?: string; last_event_id?: string; epoch?: string };
       const actor = await ctx.auth.actor(req.headers.authorization, q.access_token, undefined);
       if (actor.userId === null || actor.server) throw new HeraldError('unauthenticated', 'connect with a user token');
-      const header = req.headers['last-event-id'];
-      const resume = parsePosition((Array.isArray(header) ? header[0] : header) ?? q.last_event_id);
-      reply.hijack();
-      openSseResponse(reply.raw, 2000);
-      const session = new SseSession(actor.userId, nativeDialect, reply.raw, ctx.config.maxConnectionBufferBytes, ctx.config.heartbeatSeconds);
-      req.raw.on('close', () => {
-        session.dispose();
-        ctx.gateway.detach(session);
-      });
-      await start(ctx, session, resume, q.epoch ?? null).catch((err: unknown) => {
-        ctx.log.error({ err }, 'native sse start failed');
-        session.close('protocol_error', 'could not start the session');
-      });
+      const resume = lastEventId(req, q.last_event_id);
+      await serveSse(ctx, req, reply, { userId: actor.userId, dialect: nativeDialect, resume, epoch: q.epoch ?? null, retryMs: 2000, announce: (s, plan) => announce(ctx, s, plan) });
     },
   );
 }

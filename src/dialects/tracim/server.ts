@@ -15,7 +15,7 @@ import { HeraldError, badRequest, forbidden } from '../../core/errors.js';
 import { actorOf } from '../../http/server.js';
 import { asUser, type Actor } from '../../service/chat.js';
 import { ContentService } from '../../service/content.js';
-import { SseSession, openSseResponse } from '../../transports/sse.js';
+import { lastEventId, serveSse } from '../../transports/sse.js';
 import type { Delivered } from '../../events/types.js';
 import { callFields, contentFields, iso, reactionFields, renderTlm, subscriptionFields, tagFields, tracimDialect, userFields, workspaceFields, memberFields, type Tlm } from './render.js';
 import * as S from './schemas.js';
@@ -56,13 +56,6 @@ export async function tracimActor(ctx: Context, req: FastifyRequest): Promise<Ac
   }
   if (!req.headers.authorization && typeof q?.access_token !== 'string') throw new HeraldError('unauthenticated', 'log in (session cookie) or send a bearer token');
   return actorOf(ctx, req);
-}
-
-function parsePosition(raw: string | undefined): number | null {
-  if (raw === undefined || raw === '') return null;
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < 0) throw badRequest('Last-Event-ID must be a non-negative integer');
-  return n;
 }
 
 const workspaceOut = (s: SpaceView) => ({ ...workspaceFields(s), created: iso(s.created_at), owner_id: s.owner_id, number_of_members: s.members.length });
@@ -120,24 +113,15 @@ export function tracimHttp(app0: FastifyInstance, ctx: Context): void {
       async (req, reply) => {
         const userId = req.params.user_id;
         await selfOrAdmin(req, userId);
-        const header = req.headers['last-event-id'];
-        const resume = parsePosition((Array.isArray(header) ? header[0] : header) ?? req.query.last_event_id);
-        reply.hijack();
-        openSseResponse(reply.raw, RETRY_MS);
-        const session = new SseSession(userId, tracimDialect, reply.raw, ctx.config.maxConnectionBufferBytes, ctx.config.heartbeatSeconds);
-        req.raw.on('close', () => {
-          session.dispose();
-          ctx.gateway.detach(session);
-        });
-        try {
-          const plan = await ctx.gateway.attach(session, resume, null);
+        await serveSse(ctx, req, reply, {
+          userId,
+          dialect: tracimDialect,
+          resume: lastEventId(req, req.query.last_event_id),
+          epoch: null,
+          retryMs: RETRY_MS,
           // Tracim has no "reset" message: Herald sends a named event (ignored by onmessage) and continues from the head.
-          if (plan.reset && !session.closed) reply.raw.write(`event: herald.reset\ndata: ${JSON.stringify({ reason: plan.reset, event_id: plan.position })}\n\n`);
-          await ctx.gateway.replay(session);
-        } catch (err) {
-          ctx.log.error({ err }, 'tracim sse start failed');
-          session.close('protocol_error', 'could not start the stream');
-        }
+          announce: (session, plan) => plan.reset && session.notice('herald.reset', { reason: plan.reset, event_id: plan.position }),
+        });
       },
     );
 
