@@ -3,7 +3,7 @@
 // rtm.connect → ws_auth), and the expected shapes copied by hand from the document's examples.
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
-import { api, sleep, type TestServer, type TestUser } from '../helpers/server.js';
+import { Recorder, api, sleep, type TestServer, type TestUser } from '../helpers/server.js';
 
 export const PASSWORD = 'correct horse battery';
 
@@ -193,19 +193,14 @@ export async function rtmConnect(base: string, bearer: string): Promise<Rtm> {
   return r.body.rtm;
 }
 
-export class AirSendClient {
-  readonly frames: AirFrame[] = [];
+export class AirSendClient extends Recorder<AirFrame> {
   closeCode: number | null = null;
   closeReason = '';
   readonly closed: Promise<void>;
-  private waiters: { pred: (f: AirFrame) => boolean; resolve: (f: AirFrame) => void }[] = [];
 
   private constructor(readonly ws: WebSocket) {
-    ws.on('message', (data) => {
-      const f = JSON.parse(data.toString()) as AirFrame;
-      this.frames.push(f);
-      this.waiters = this.waiters.filter((w) => (w.pred(f) ? (w.resolve(f), false) : true));
-    });
+    super((f) => f.event);
+    ws.on('message', (data) => this.record(JSON.parse(data.toString()) as AirFrame));
     this.closed = new Promise((resolve) =>
       ws.on('close', (code, reason) => {
         this.closeCode = code;
@@ -244,16 +239,6 @@ export class AirSendClient {
 
   send(frame: unknown): void {
     this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
-  }
-
-  /** Waits for the first frame (already received or future) matching `pred`. */
-  next(pred: (f: AirFrame) => boolean, timeoutMs = 3000): Promise<AirFrame> {
-    const seen = this.frames.find(pred);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`timed out waiting for a frame; got ${this.frames.map((f) => f.event).join(', ')}`)), timeoutMs);
-      this.waiters.push({ pred, resolve: (f) => (clearTimeout(t), resolve(f)) });
-    });
   }
 
   /** Waits for an event and checks its envelope and payload against the document's shape. */

@@ -55,17 +55,17 @@ test('tracim content: every sub-type is created, modified, deleted and undeleted
       assertContent(t.fields.content, type);
       assertUser(t.fields.author, type === 'thread' ? w.bob.id : w.alice.id);
     }
-    const createdFile = w.clients.alice.tlms.find((t) => t.event_type === 'content.created.file')!;
+    const createdFile = w.clients.alice.frames.find((t) => t.event_type === 'content.created.file')!;
     assert.equal(createdFile.fields.content.mimetype, 'text/plain');
     assert.equal(createdFile.fields.content.size, 10);
     assert.equal(createdFile.fields.content.filename, 'report.txt');
     assert.equal(createdFile.fields.content.parent_id, folder.body.content_id);
-    const createdKanban = w.clients.alice.tlms.find((t) => t.event_type === 'content.created.kanban')!;
+    const createdKanban = w.clients.alice.frames.find((t) => t.event_type === 'content.created.kanban')!;
     assert.equal(createdKanban.fields.content.size, '{"columns":[]}'.length);
-    const createdTodo = w.clients.bob.tlms.find((t) => t.event_type === 'content.created.todo')!;
+    const createdTodo = w.clients.bob.frames.find((t) => t.event_type === 'content.created.todo')!;
     assert.equal(createdTodo.fields.content.assignee_id, String(w.bob.id));
     assert.equal(createdTodo.fields.content.parent_label, 'Note');
-    const createdComment = w.clients.bob.tlms.find((t) => t.event_type === 'content.created.comment')!;
+    const createdComment = w.clients.bob.frames.find((t) => t.event_type === 'content.created.comment')!;
     assert.equal(createdComment.fields.content.parent_id, thread.body.content_id);
     assert.equal(createdComment.fields.content.author.user_id, w.alice.id);
 

@@ -2,7 +2,7 @@
 // a small world of users, delivery assertions and field-type checks from the document.
 import assert from 'node:assert/strict';
 import { EventSource } from 'eventsource';
-import { API_KEY, api, newUser, sleep, type TestServer, type TestUser } from '../helpers/server.js';
+import { API_KEY, Recorder, api, newUser, sleep, type TestServer, type TestUser } from '../helpers/server.js';
 
 export interface Tlm {
   event_id: number;
@@ -13,15 +13,13 @@ export interface Tlm {
 }
 
 /** One browser-like TLM stream: records every message and can wait for one. */
-export class TlmClient {
-  readonly tlms: Tlm[] = [];
-  private waiters: { pred: (t: Tlm) => boolean; resolve: (t: Tlm) => void }[] = [];
+export class TlmClient extends Recorder<Tlm> {
   private constructor(readonly es: EventSource) {
+    super((t) => t.event_type);
     es.onmessage = (e) => {
       const t = JSON.parse(e.data as string) as Tlm;
       assert.equal(String(t.event_id), e.lastEventId, 'id: line equals event_id');
-      this.tlms.push(t);
-      this.waiters = this.waiters.filter((w) => (w.pred(t) ? (w.resolve(t), false) : true));
+      this.record(t);
     };
   }
 
@@ -43,17 +41,8 @@ export class TlmClient {
     });
   }
 
-  next(pred: (t: Tlm) => boolean, timeoutMs = 3000): Promise<Tlm> {
-    const seen = this.tlms.find(pred);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`timed out; got ${this.tlms.map((x) => x.event_type).join(',')}`)), timeoutMs);
-      this.waiters.push({ pred, resolve: (x) => (clearTimeout(t), resolve(x)) });
-    });
-  }
-
   ofType(type: string): Tlm[] {
-    return this.tlms.filter((t) => t.event_type === type);
+    return this.frames.filter((t) => t.event_type === type);
   }
 
   close(): void {
@@ -101,7 +90,7 @@ export async function expectTlm(w: World, pred: (t: Tlm) => boolean, to: (keyof 
   const got = await Promise.all(to.map((name) => w.clients[name].next(pred).catch((e: Error) => assert.fail(`${name}: ${e.message}`))));
   await sleep(150);
   for (const [name, c] of Object.entries(w.clients)) {
-    const n = c.tlms.filter(pred).length;
+    const n = c.frames.filter(pred).length;
     assert.equal(n, to.includes(name as keyof World['clients']) ? 1 : 0, `${name} received ${n} matching TLM(s); expected receivers: ${to.join(', ')}`);
   }
   for (const t of got) assertEnvelope(t);

@@ -96,12 +96,12 @@ test('tracim stream: a dropped client reconnects with Last-Event-ID and gets exa
 
     const again = await TlmClient.open(srv.url, bob.id, bob.token, { lastEventId: seen.event_id });
     await again.next((t) => t.event_type === 'workspace.modified');
-    missed.push(...again.tlms.map((t) => t.event_id));
+    missed.push(...again.frames.map((t) => t.event_id));
     assert.deepEqual(
-      again.tlms.map((t) => t.event_type),
+      again.frames.map((t) => t.event_type),
       ['content.created.html-document', 'content.created.html-document', 'content.created.html-document', 'workspace.modified'],
     );
-    assert.deepEqual(again.tlms.slice(0, 3).map((t) => t.fields.content.label), ['m1', 'm2', 'm3']);
+    assert.deepEqual(again.frames.slice(0, 3).map((t) => t.fields.content.label), ['m1', 'm2', 'm3']);
     assert.ok(missed.every((id, i) => i === 0 || id > missed[i - 1]), 'event_id grows');
     assert.ok(missed[0] > seen.event_id);
 
@@ -109,13 +109,13 @@ test('tracim stream: a dropped client reconnects with Last-Event-ID and gets exa
     const live = await again.next((t) => t.event_type === 'content.created.folder');
     assert.ok(live.event_id > missed[missed.length - 1]);
     await sleep(100);
-    assert.equal(again.tlms.length, 5, 'nothing twice');
+    assert.equal(again.frames.length, 5, 'nothing twice');
     again.close();
 
     // The same resume through ?last_event_id= (EventSource polyfills without headers).
     const q = await TlmClient.open(srv.url, bob.id, bob.token, { query: `?last_event_id=${seen.event_id}` });
     await q.next((t) => t.event_type === 'content.created.folder');
-    assert.equal(q.tlms.length, 5);
+    assert.equal(q.frames.length, 5);
     q.close();
   } finally {
     await srv.stop();

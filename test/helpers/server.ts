@@ -71,20 +71,39 @@ export interface Frame {
   data: Record<string, unknown> & { [k: string]: unknown };
 }
 
+/** Records every frame a test client receives and lets a test wait for one, already received or future. */
+export class Recorder<F> {
+  readonly frames: F[] = [];
+  private waiters: { pred: (f: F) => boolean; resolve: (f: F) => void }[] = [];
+
+  /** `name` labels a frame in timeout messages (its type or event). */
+  constructor(private readonly name: (f: F) => string) {}
+
+  protected record(f: F): void {
+    this.frames.push(f);
+    this.waiters = this.waiters.filter((w) => (w.pred(f) ? (w.resolve(f), false) : true));
+  }
+
+  /** Waits for the first frame (already received or future) matching `pred`. */
+  next(pred: (f: F) => boolean, timeoutMs = 3000): Promise<F> {
+    const seen = this.frames.find(pred);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`timed out waiting for a frame; got ${this.frames.map(this.name).join(',')}`)), timeoutMs);
+      this.waiters.push({ pred, resolve: (f) => (clearTimeout(t), resolve(f)) });
+    });
+  }
+}
+
 /** A native-protocol WebSocket client that records every frame and can wait for one. */
-export class NativeClient {
-  readonly frames: Frame[] = [];
-  private waiters: { pred: (f: Frame) => boolean; resolve: (f: Frame) => void }[] = [];
+export class NativeClient extends Recorder<Frame> {
   closeCode: number | null = null;
   closeReason = '';
   readonly closed: Promise<void>;
 
   private constructor(readonly ws: WebSocket) {
-    ws.on('message', (data) => {
-      const f = JSON.parse(data.toString()) as Frame;
-      this.frames.push(f);
-      this.waiters = this.waiters.filter((w) => (w.pred(f) ? (w.resolve(f), false) : true));
-    });
+    super((f) => f.type);
+    ws.on('message', (data) => this.record(JSON.parse(data.toString()) as Frame));
     this.closed = new Promise((resolve) =>
       ws.on('close', (code, reason) => {
         this.closeCode = code;
@@ -103,16 +122,6 @@ export class NativeClient {
     });
     await c.next((f) => f.type === 'session.welcome');
     return c;
-  }
-
-  /** Waits for the first frame (already received or future) matching `pred`. */
-  next(pred: (f: Frame) => boolean, timeoutMs = 3000): Promise<Frame> {
-    const seen = this.frames.find(pred);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`timed out waiting for frame; got ${this.frames.map((f) => f.type).join(',')}`)), timeoutMs);
-      this.waiters.push({ pred, resolve: (f) => (clearTimeout(t), resolve(f)) });
-    });
   }
 
   ofType(type: string): Frame[] {
@@ -135,13 +144,12 @@ export class NativeClient {
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A native-protocol SSE client (the `eventsource` package) that records every event it receives. */
-export class SseClient {
-  readonly frames: Frame[] = [];
+export class SseClient extends Recorder<Frame> {
   readonly ids: string[] = [];
-  private waiters: { pred: (f: Frame) => boolean; resolve: (f: Frame) => void }[] = [];
   readonly es: EventSource;
 
   constructor(base: string, token: string, opts: { lastEventId?: string; path?: string } = {}) {
+    super((f) => f.type);
     this.es = new EventSource(base + (opts.path ?? '/api/v1/events'), {
       fetch: (input, init) =>
         fetch(input, {
@@ -150,20 +158,9 @@ export class SseClient {
         }),
     });
     this.es.onmessage = (e: MessageEvent<string>) => {
-      const f = JSON.parse(e.data) as Frame;
-      this.frames.push(f);
       this.ids.push(e.lastEventId);
-      this.waiters = this.waiters.filter((w) => (w.pred(f) ? (w.resolve(f), false) : true));
+      this.record(JSON.parse(e.data) as Frame);
     };
-  }
-
-  next(pred: (f: Frame) => boolean, timeoutMs = 3000): Promise<Frame> {
-    const seen = this.frames.find(pred);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`SSE: timed out; got ${this.frames.map((f) => f.type).join(',')}`)), timeoutMs);
-      this.waiters.push({ pred, resolve: (f) => (clearTimeout(t), resolve(f)) });
-    });
   }
 
   close(): void {
