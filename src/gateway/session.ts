@@ -1,5 +1,6 @@
 // A realtime connection as the gateway sees it, whatever its transport: who it is, which dialect it
 // speaks, its position in the user's feed, and a bounded outgoing buffer.
+import type { Writable } from 'node:stream';
 import type { Delivered } from '../events/types.js';
 import type { Dialect } from '../dialects/dialect.js';
 import type { Prepared } from './prepared.js';
@@ -29,6 +30,20 @@ export abstract class Session {
   abstract backlogged(): boolean;
   /** Transport: resolves once the outgoing buffer has drained, or the connection closed. */
   abstract drained(): Promise<void>;
+
+  /** Resolves when `stream` has written out its buffer (or closed); shared by the transports' `drained`. */
+  protected whenDrained(stream: Pick<Writable, 'writableLength' | 'once' | 'off'>): Promise<void> {
+    if (this.closed || stream.writableLength === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        stream.off('drain', done);
+        stream.off('close', done);
+        resolve();
+      };
+      stream.once('drain', done);
+      stream.once('close', done);
+    });
+  }
 
   /** Offers one event; duplicates and events already covered by the position are dropped. */
   offer(ev: Delivered, frame: Prepared | null): void {

@@ -1,6 +1,6 @@
 // Queries for the Tracim tables (migration 002_tracim). Construct it with the transaction handle,
 // `new ContentRepo(tx.db)` inside `store.write(tx => ...)`, so it shares the transaction.
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Selectable } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import type { DB } from './schema.js';
 import type { UserRef } from '../core/model.js';
@@ -17,13 +17,10 @@ import type {
   SubscriptionView,
   TagView,
 } from '../core/content-model.js';
-import { toUserRef } from './repo.js';
+import { bool, n, toUserRef, type Db } from './repo.js';
 
-type Db = Kysely<DB> | Transaction<DB>;
 type ContentRow = Selectable<DB['contents']>;
 
-const n = (v: unknown) => Number(v);
-const bool = (v: number) => v !== 0;
 
 export interface NewContent {
   space_id: number;

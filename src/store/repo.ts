@@ -23,7 +23,8 @@ import type {
 import type { Delivered, HeraldEvent } from '../events/types.js';
 import { audienceOf, spaceOf } from '../core/audience.js';
 
-type Db = Kysely<DB> | Transaction<DB>;
+/** A plain handle or a transaction: repositories run on either. */
+export type Db = Kysely<DB> | Transaction<DB>;
 type UserRow = Selectable<DB['users']>;
 type MessageRow = Selectable<DB['messages']>;
 type FileRow = Selectable<DB['files']>;
@@ -71,8 +72,9 @@ export interface StoredEvent {
   data: unknown;
 }
 
-const bool = (n: number) => n !== 0;
-const n = (v: unknown) => Number(v);
+/** 0/1 columns → booleans; int8 and counts → numbers (Postgres may return them as text). */
+export const bool = (v: number) => v !== 0;
+export const n = (v: unknown) => Number(v);
 
 export function toUserRef(r: UserRow): UserRef {
   return {

@@ -90,17 +90,9 @@ export class SseSession extends Session {
   }
 
   drained(): Promise<void> {
-    if (this.closed || this.res.writableLength === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        this.res.off('drain', done);
-        this.res.off('close', done);
-        resolve();
-      };
-      this.res.once('drain', done);
-      this.res.once('close', done);
-    });
+    return this.whenDrained(this.res);
   }
+
 
   close(reason: CloseReason, message: string): void {
     if (this.closed) return;

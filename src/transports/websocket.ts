@@ -92,17 +92,9 @@ export class WsSession extends Session {
 
   drained(): Promise<void> {
     this.flush();
-    if (this.closed || this.socket.writableLength === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        this.socket.off('drain', done);
-        this.socket.off('close', done);
-        resolve();
-      };
-      this.socket.once('drain', done);
-      this.socket.once('close', done);
-    });
+    return this.whenDrained(this.socket);
   }
+
 
   private readonly flush = (): void => {
     this.scheduled = false;

@@ -3,11 +3,9 @@
 // comments, todos, files, reactions, tags, subscriptions, calls). See docs/dialects/tracim.md.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { createWriteStream } from 'node:fs';
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join, extname } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { randomUUID } from 'node:crypto';
+import { saveUpload, type SavedUpload } from '../../http/uploads.js';
 import type { Context } from '../../context.js';
 import type { DialectModule } from '../dialect.js';
 import type { Role, SpaceView, User } from '../../core/model.js';
@@ -319,28 +317,23 @@ export function tracimHttp(app0: FastifyInstance, ctx: Context): void {
     );
 
     // files (multipart upload: field "files"; optional text field "parent_id" sent before the file)
-    const upload = async (req: FastifyRequest): Promise<{ key: string; size: number; mimetype: string; filename: string; fields: Record<string, string> }> => {
+    const upload = async (req: FastifyRequest): Promise<SavedUpload & { fields: Record<string, string> }> => {
       if (!req.isMultipart()) throw badRequest('send the file as multipart/form-data');
-      await mkdir(filesDir, { recursive: true });
       const fields: Record<string, string> = {};
       for await (const part of req.parts()) {
         if (part.type === 'field') {
           fields[part.fieldname] = String(part.value);
           continue;
         }
-        const key = randomUUID();
-        const path = join(filesDir, key);
+        const saved = await saveUpload(part, filesDir, ctx.config.maxUploadBytes);
+        // Drain the rest of the request so the connection is reusable.
         try {
-          await pipeline(part.file, createWriteStream(path));
-          if (part.file.truncated) throw new HeraldError('too_large', `file is larger than ${ctx.config.maxUploadBytes} bytes`);
-          const { size } = await stat(path);
-          // Drain the rest of the request so the connection is reusable.
           for await (const rest of req.parts()) if (rest.type === 'field') fields[rest.fieldname] = String(rest.value);
-          return { key, size, mimetype: part.mimetype || 'application/octet-stream', filename: part.filename.replace(/[/\\]/g, '_').slice(0, 255) || 'file', fields };
         } catch (e) {
-          await rm(path, { force: true });
+          await rm(join(filesDir, saved.key), { force: true });
           throw e;
         }
+        return { ...saved, fields };
       }
       throw badRequest('no file in the request');
     };

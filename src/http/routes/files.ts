@@ -1,15 +1,14 @@
 // Uploads streamed to local disk with a size limit, downloads, and file locks.
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { randomUUID } from 'node:crypto';
 import type { Context } from '../../context.js';
 import { actorOf } from '../server.js';
 import { IdParam } from '../schemas.js';
-import { HeraldError, badRequest } from '../../core/errors.js';
+import { badRequest } from '../../core/errors.js';
+import { saveUpload } from '../uploads.js';
 
 export const fileRoutes = (ctx: Context): FastifyPluginAsync => async (root) => {
   const app = root.withTypeProvider<TypeBoxTypeProvider>();
@@ -26,18 +25,13 @@ export const fileRoutes = (ctx: Context): FastifyPluginAsync => async (root) => 
       if (!req.isMultipart()) throw badRequest('send the file as multipart/form-data in a field named "file"');
       const part = await req.file();
       if (!part) throw badRequest('no file in the request');
-      const key = randomUUID();
-      const path = join(dir, key);
+      const saved = await saveUpload(part, dir, ctx.config.maxUploadBytes);
       try {
-        await pipeline(part.file, createWriteStream(path));
-        if (part.file.truncated) throw new HeraldError('too_large', `file is larger than ${ctx.config.maxUploadBytes} bytes`);
-        const { size } = await stat(path);
-        const name = part.filename.replace(/[/\\]/g, '_').slice(0, 255) || 'file';
-        const file = await ctx.chat.addFile(actor, req.params.id, { name, mimetype: part.mimetype || 'application/octet-stream', size, storage_key: key });
+        const file = await ctx.chat.addFile(actor, req.params.id, { name: saved.filename, mimetype: saved.mimetype, size: saved.size, storage_key: saved.key });
         void reply.status(201);
         return { file };
       } catch (e) {
-        await rm(path, { force: true });
+        await rm(join(dir, saved.key), { force: true });
         throw e;
       }
     },

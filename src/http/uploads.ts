@@ -1,0 +1,32 @@
+// Streams one uploaded file part to local disk under a random key, enforcing the size limit; nothing is
+// left behind when it fails. Callers remove the file themselves if a later step fails.
+import type { MultipartFile } from '@fastify/multipart';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { randomUUID } from 'node:crypto';
+import { HeraldError } from '../core/errors.js';
+
+export interface SavedUpload {
+  key: string;
+  size: number;
+  mimetype: string;
+  /** The client's file name, with path separators replaced and at most 255 characters. */
+  filename: string;
+}
+
+export async function saveUpload(part: MultipartFile, dir: string, maxBytes: number): Promise<SavedUpload> {
+  await mkdir(dir, { recursive: true });
+  const key = randomUUID();
+  const path = join(dir, key);
+  try {
+    await pipeline(part.file, createWriteStream(path));
+    if (part.file.truncated) throw new HeraldError('too_large', `file is larger than ${maxBytes} bytes`);
+    const { size } = await stat(path);
+    return { key, size, mimetype: part.mimetype || 'application/octet-stream', filename: part.filename.replace(/[/\\]/g, '_').slice(0, 255) || 'file' };
+  } catch (e) {
+    await rm(path, { force: true });
+    throw e;
+  }
+}
