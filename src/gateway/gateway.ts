@@ -44,7 +44,7 @@ export class Gateway {
   /** Hot path: one render per dialect per event, then the same bytes to every recipient connection. */
   private dispatch(ev: Delivered): void {
     const cache = new Map<string, Prepared | null>();
-    let delivered = 0;
+    const delivered = new Map<string, number>();
     for (const uid of ev.recipients) {
       if (uid === ev.exclude) continue;
       const sessions = this.byUser.get(uid);
@@ -57,12 +57,12 @@ export class Gateway {
           cache.set(s.dialect.name, p);
         }
         s.offer(ev, p);
-        if (p !== null) delivered++;
+        if (p !== null) delivered.set(s.dialect.name, (delivered.get(s.dialect.name) ?? 0) + 1);
       }
     }
     if (ev.id !== null) this.metrics.eventsAppended.inc({ type: ev.type.startsWith('custom.') ? 'custom' : ev.type });
-    if (delivered > 0) {
-      for (const [dialect, p] of cache) if (p !== null) this.metrics.deliveries.inc({ dialect }, delivered);
+    if (delivered.size > 0) {
+      for (const [dialect, count] of delivered) this.metrics.deliveries.inc({ dialect }, count);
       this.metrics.deliveryLag.observe((Date.now() - ev.at) / 1000);
     }
   }

@@ -194,3 +194,25 @@ test('user.offline only after the user\'s last connection (AirSend or native) cl
   assert.equal(off.user.online_status, false);
   await a.close();
 });
+
+test('/metrics counts each delivery under its own dialect when several dialects receive one event', async () => {
+  const own = await startTestServer();
+  try {
+    const [alice, bob] = [await newUser(own.url, 'ma'), await newUser(own.url, 'mb')];
+    const cid = await channel(own.url, bob, [alice]);
+    const a = await AirSendClient.connect(own, alice);
+    const nb = await NativeClient.connect(own.url, bob.token);
+    const count = async (dialect: string) => {
+      const m = new RegExp(`^herald_deliveries_total\\{dialect="${dialect}"\\} (\\d+)$`, 'm').exec(await (await fetch(`${own.url}/metrics`)).text());
+      return Number(m?.[1] ?? 0);
+    };
+    const before = { native: await count('native'), airsend: await count('airsend') };
+    const id = await post(own.url, bob, cid, 'counted once per dialect');
+    await a.expect('chat.postMessage', DOC['chat.postMessage'], (x) => x.message.id === id);
+    await nb.next((f) => f.type === 'message.created' && (f.data.message as { id: number }).id === id);
+    assert.deepEqual({ native: (await count('native')) - before.native, airsend: (await count('airsend')) - before.airsend }, { native: 1, airsend: 1 });
+    await Promise.all([a.close(), nb.close()]);
+  } finally {
+    await own.stop();
+  }
+});
