@@ -63,6 +63,8 @@ function loadOrCreateSecret(dataDir: string): string {
 }
 
 export function loadConfig(env: Env = process.env, overrides: Partial<HeraldConfig> = {}): HeraldConfig {
+  // These five are resolved and checked below; the other overrides replace their env values as given.
+  const { dataDir: _d, databaseUrl: _u, apiKey: _k, jwtSecret: _s, publicUrl: _p, ...rest } = overrides;
   const dataDir = resolve(overrides.dataDir ?? env.HERALD_DATA_DIR ?? './data');
   mkdirSync(dataDir, { recursive: true });
   const databaseUrl = overrides.databaseUrl ?? env.HERALD_DATABASE_URL ?? `sqlite:${join(dataDir, 'herald.db')}`;
@@ -97,6 +99,6 @@ export function loadConfig(env: Env = process.env, overrides: Partial<HeraldConf
     logLevel: env.HERALD_LOG_LEVEL || 'info',
     airsendBotName: env.HERALD_AIRSEND_BOT_NAME || 'AirBot',
     airsendTokenTtlSeconds: int(env, 'HERALD_AIRSEND_TOKEN_TTL_SECONDS', 120, 1, 3600),
-    ...overrides,
+    ...rest,
   };
 }
