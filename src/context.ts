@@ -7,12 +7,14 @@ import type { Chat } from './service/chat.js';
 import type { Gateway } from './gateway/gateway.js';
 import type { Auth } from './gateway/auth.js';
 import type { Metrics } from './metrics.js';
+import type { Commands } from './commands/command.js';
 
 export interface Context {
   config: HeraldConfig;
   store: Store;
   bus: Bus;
   chat: Chat;
+  commands: Commands;
   gateway: Gateway;
   auth: Auth;
   metrics: Metrics;

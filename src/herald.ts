@@ -9,6 +9,7 @@ import { Chat } from './service/chat.js';
 import { Gateway } from './gateway/gateway.js';
 import { Auth } from './gateway/auth.js';
 import { Metrics } from './metrics.js';
+import { commandTable } from './commands/index.js';
 import { buildHttp } from './http/server.js';
 import { routeUpgrades, type UpgradeHandler } from './transports/websocket.js';
 import { nativeModule } from './dialects/native/server.js';
@@ -37,8 +38,9 @@ export async function startHerald(config: HeraldConfig = loadConfig(), log: Logg
   const metrics = new Metrics();
   const chat = new Chat(store, bus, { openSignup: config.openSignup, typingBurst: config.typingBurst, typingIntervalMs: config.typingIntervalMs });
   const gateway = new Gateway(store, bus, chat, metrics, log.child({ component: 'gateway' }));
-  const auth = new Auth(config.jwtSecret, config.apiKey, config.tokenTtlSeconds);
-  const ctx: Context = { config, store, bus, chat, gateway, auth, metrics, log };
+  const auth = new Auth(config.jwtSecret, config.apiKey, config.tokenTtlSeconds, { find: (id) => store.read((r) => r.user(id)) });
+  const commands = commandTable({ chat });
+  const ctx: Context = { config, store, bus, chat, commands, gateway, auth, metrics, log };
 
   const app = await buildHttp(ctx, DIALECTS.flatMap((d) => (d.http ? [(a: FastifyInstance) => d.http!(a, ctx)] : [])));
   const sockets = DIALECTS.flatMap((d) => (d.upgrades ? [d.upgrades(ctx)] : []));

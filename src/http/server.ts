@@ -5,13 +5,14 @@ import multipart from '@fastify/multipart';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Context } from '../context.js';
 import { HeraldError } from '../core/errors.js';
-import type { Actor } from '../service/chat.js';
+import type { Actor } from '../core/actor.js';
 import { userRoutes } from './routes/users.js';
 import { spaceRoutes } from './routes/spaces.js';
 import { messageRoutes } from './routes/messages.js';
 import { fileRoutes } from './routes/files.js';
 import { opsRoutes } from './routes/ops.js';
 import { typeboxValidator } from './validation.js';
+import { bearerToken } from '../gateway/auth.js';
 
 export type App = FastifyInstance;
 
@@ -19,11 +20,8 @@ export type App = FastifyInstance;
 export async function actorOf(ctx: Context, req: FastifyRequest): Promise<Actor> {
   const q = req.query as { access_token?: unknown } | undefined;
   const actAs = req.headers['x-herald-user'];
-  const actor = await ctx.auth.actor(req.headers.authorization, typeof q?.access_token === 'string' ? q.access_token : undefined, typeof actAs === 'string' ? actAs : undefined);
-  if (actor.userId !== null) await ctx.chat.user(actor.userId).catch(() => {
-    throw new HeraldError('unauthenticated', 'the user behind this token no longer exists');
-  });
-  return actor;
+  const token = bearerToken(req.headers.authorization, typeof q?.access_token === 'string' ? q.access_token : undefined) ?? '';
+  return (await ctx.auth.authenticate({ token, allowServer: true, actAs: typeof actAs === 'string' ? actAs : undefined })).actor;
 }
 
 /** Builds the HTTP app; `mount` lets the composition root add realtime endpoints (SSE streams, dialect routes). */

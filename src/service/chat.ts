@@ -29,17 +29,10 @@ import { parseMentions } from '../core/mentions.js';
 import { Throttle } from '../core/throttle.js';
 import { excludedFrom } from '../core/audience.js';
 import { commitEvents, userOf, type Emit } from './commit.js';
+import type { Actor } from '../core/actor.js';
 
 const scryptAsync = promisify(scrypt) as (pw: string, salt: Buffer, len: number) => Promise<Buffer>;
 
-/** Who is acting: a user, or the app's backend with the server API key (optionally on behalf of a user). */
-export interface Actor {
-  userId: number | null;
-  server: boolean;
-}
-
-export const asUser = (userId: number): Actor => ({ userId, server: false });
-export const SERVER: Actor = { userId: null, server: true };
 
 export interface ChatOptions {
   openSignup: boolean;

@@ -4,7 +4,7 @@ import type { Store } from '../store/store.js';
 import type { Repo } from '../store/repo.js';
 import type { Bus } from '../bus/bus.js';
 import type { Delivered, HeraldEvent } from '../events/types.js';
-import type { Actor } from './chat.js';
+import type { Actor } from '../core/actor.js';
 import { badRequest } from '../core/errors.js';
 
 /** Appends one event in the current transaction; returns it with its position and recipients. */

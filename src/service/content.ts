@@ -12,7 +12,7 @@ import { ContentRepo } from '../store/content-repo.js';
 import { badRequest, conflict, forbidden, notFound } from '../core/errors.js';
 import { ensure, mayAssignRole, type SpaceAction } from '../core/permissions.js';
 import { parseMentions } from '../core/mentions.js';
-import type { Actor } from './chat.js';
+import type { Actor } from '../core/actor.js';
 import { commitEvents, userOf, type Emit } from './commit.js';
 
 

@@ -3,7 +3,8 @@
 // connection with one of AIRSEND_CLOSE's codes and a reason the client can log.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import type { Actor, Chat } from '../../service/chat.js';
+import type { Chat } from '../../service/chat.js';
+import type { Actor } from '../../core/actor.js';
 import { emojiFromAirSend } from './format.js';
 
 /** WebSocket close codes of the AirSend endpoint (4000-4999 is the application range). */

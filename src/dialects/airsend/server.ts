@@ -9,7 +9,8 @@ import type { Context } from '../../context.js';
 import type { DialectModule, Dialect } from '../dialect.js';
 import type { Delivered, EventOf } from '../../events/types.js';
 import { HeraldError } from '../../core/errors.js';
-import { asUser } from '../../service/chat.js';
+import { asUser } from '../../core/actor.js';
+import { bearerToken } from '../../gateway/auth.js';
 import { Prepared } from '../../gateway/prepared.js';
 import { WsSession, newWsServer, startHeartbeat, type UpgradeHandler } from '../../transports/websocket.js';
 import type { CloseReason } from '../../gateway/session.js';
@@ -69,12 +70,9 @@ export function rtmConnectRoute(app: FastifyInstance, ctx: Context): void {
   const ttl = ctx.config.airsendTokenTtlSeconds;
   const handler = async (req: FastifyRequest) => {
     const actAs = req.headers['x-herald-user'];
-    const actor = await ctx.auth.actor(req.headers.authorization, undefined, typeof actAs === 'string' ? actAs : undefined);
+    const { actor } = await ctx.auth.authenticate({ token: bearerToken(req.headers.authorization, undefined) ?? '', allowServer: true, actAs: typeof actAs === 'string' ? actAs : undefined });
     if (actor.userId === null) throw new HeraldError('bad_request', 'rtm.connect needs a user: log in with user.login, or act as a user with X-Herald-User');
     const userId = actor.userId;
-    await ctx.chat.user(userId).catch(() => {
-      throw new HeraldError('unauthenticated', 'the user behind this token no longer exists');
-    });
     // The feed position at rtm.connect: ws_auth replays whatever happens between this call and ws_auth.
     const [position, epoch] = await Promise.all([ctx.store.read((r) => r.logHead()), ctx.store.epoch()]);
     const claims = {
@@ -217,11 +215,10 @@ export function airsendWebSocket(ctx: Context): { handler: UpgradeHandler; close
       let userId: number;
       let claims: Record<string, unknown>;
       try {
-        ({ userId, claims } = await ctx.auth.verify(parsed.command.auth_token, 'rtm'));
+        const principal = await ctx.auth.authenticate({ token: parsed.command.auth_token, purpose: 'rtm' });
+        userId = principal.actor.userId!;
+        claims = principal.claims;
         if (claims.user_id !== undefined && claims.user_id !== userId) throw new HeraldError('unauthenticated', 'invalid token');
-        await ctx.chat.user(userId).catch(() => {
-          throw new HeraldError('unauthenticated', 'the user behind this token no longer exists');
-        });
       } catch (e) {
         return refuse(AIRSEND_CLOSE.auth_failed, `ws_auth failed: ${e instanceof HeraldError ? e.message : 'invalid token'}`);
       }

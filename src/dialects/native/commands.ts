@@ -2,7 +2,8 @@
 // `command.ack` or `command.error` carrying the request id.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import type { Chat, Actor } from '../../service/chat.js';
+import type { Chat } from '../../service/chat.js';
+import type { Actor } from '../../core/actor.js';
 import { badRequest } from '../../core/errors.js';
 
 const Id = Type.Integer({ minimum: 1 });

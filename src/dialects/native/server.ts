@@ -13,7 +13,8 @@ import { WsSession, newWsServer, rejectUpgrade, startHeartbeat, type UpgradeHand
 import { lastEventId, parsePosition, serveSse } from '../../transports/sse.js';
 import { nativeDialect, envelope } from './render.js';
 import { parseEnvelope, runCommand } from './commands.js';
-import { asUser } from '../../service/chat.js';
+import { asUser } from '../../core/actor.js';
+import { bearerToken } from '../../gateway/auth.js';
 
 const control = (type: string, data: unknown) => new Prepared(null, envelope(null, type, Date.now(), data));
 
@@ -41,10 +42,9 @@ export function nativeWebSocket(ctx: Context): { handler: UpgradeHandler; close:
     }
     const epoch = url.searchParams.get('epoch');
     ctx.auth
-      .actor(req.headers.authorization, url.searchParams.get('access_token') ?? undefined, undefined)
-      .then((actor) => {
-        if (actor.userId === null || actor.server) throw new HeraldError('unauthenticated', 'connect with a user token');
-        const userId = actor.userId;
+      .authenticate({ token: bearerToken(req.headers.authorization, url.searchParams.get('access_token') ?? undefined) ?? '' })
+      .then(({ actor }) => {
+        const userId = actor.userId!;
         wss.handleUpgrade(req, socket, head, (ws) => {
           const session = new WsSession(userId, nativeDialect, ws, socket, ctx.config.maxConnectionBufferBytes);
           sessions.set(ws, session);
@@ -112,8 +112,8 @@ export function nativeSse(app: FastifyInstance, ctx: Context): void {
     },
     async (req, reply) => {
       const q = req.query as { access_token?: string; last_event_id?: string; epoch?: string };
-      const actor = await ctx.auth.actor(req.headers.authorization, q.access_token, undefined);
-      if (actor.userId === null || actor.server) throw new HeraldError('unauthenticated', 'connect with a user token');
+      const { actor } = await ctx.auth.authenticate({ token: bearerToken(req.headers.authorization, q.access_token) ?? '' });
+      if (actor.userId === null) throw new HeraldError('unauthenticated', 'connect with a user token');
       const resume = lastEventId(req, q.last_event_id);
       await serveSse(ctx, req, reply, { userId: actor.userId, dialect: nativeDialect, resume, epoch: q.epoch ?? null, retryMs: 2000, announce: (s, plan) => announce(ctx, s, plan) });
     },

@@ -11,7 +11,7 @@ import type { DialectModule } from '../dialect.js';
 import type { Role, SpaceView, User } from '../../core/model.js';
 import { HeraldError, badRequest, forbidden } from '../../core/errors.js';
 import { actorOf } from '../../http/server.js';
-import { asUser, type Actor } from '../../service/chat.js';
+import type { Actor } from '../../core/actor.js';
 import { ContentService } from '../../service/content.js';
 import { lastEventId, serveSse } from '../../transports/sse.js';
 import type { Delivered } from '../../events/types.js';
@@ -46,11 +46,7 @@ export async function tracimActor(ctx: Context, req: FastifyRequest): Promise<Ac
   const q = req.query as { access_token?: unknown } | undefined;
   const session = cookies(req.headers.cookie)[SESSION_COOKIE];
   if (!req.headers.authorization && typeof q?.access_token !== 'string' && session) {
-    const { userId } = await ctx.auth.verify(session);
-    await ctx.chat.user(userId).catch(() => {
-      throw new HeraldError('unauthenticated', 'the user behind this session no longer exists');
-    });
-    return asUser(userId);
+    return (await ctx.auth.authenticate({ token: session })).actor;
   }
   if (!req.headers.authorization && typeof q?.access_token !== 'string') throw new HeraldError('unauthenticated', 'log in (session cookie) or send a bearer token');
   return actorOf(ctx, req);
