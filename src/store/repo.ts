@@ -21,7 +21,9 @@ import type {
   UserRef,
 } from '../core/model.js';
 import type { Delivered, HeraldEvent } from '../events/types.js';
-import { audienceOf, spaceOf } from '../core/audience.js';
+import { EventLog, type StoredEvent } from './log.js';
+
+export type { StoredEvent } from './log.js';
 
 /** A plain handle or a transaction: repositories run on either. */
 export type Db = Kysely<DB> | Transaction<DB>;
@@ -62,14 +64,6 @@ export interface UnreadCount {
   space_id: number;
   count: number;
   oldest_unread_id: number;
-}
-
-export interface StoredEvent {
-  id: number;
-  type: string;
-  at: number;
-  space_id: number | null;
-  data: unknown;
 }
 
 /** 0/1 columns → booleans; int8 and counts → numbers (Postgres may return them as text). */
@@ -122,19 +116,8 @@ function toAction(r: ActionRow): ActionView {
 }
 
 export class Repo {
-  /** Log head inside a write transaction: read once under the writer lock, then advanced locally. */
-  private head: number | null = null;
-
-  constructor(readonly db: Db) {}
-
-  // ---- meta -------------------------------------------------------------------------------------
-  async meta(key: string): Promise<string | null> {
-    const r = await this.db.selectFrom('meta').select('value').where('key', '=', key).executeTakeFirst();
-    return r?.value ?? null;
-  }
-
-  async setMeta(key: string, value: string): Promise<void> {
-    await this.db.updateTable('meta').set({ value }).where('key', '=', key).execute();
+  constructor(readonly db: Db) {
+    this.log = new EventLog(db, this);
   }
 
   // ---- users ------------------------------------------------------------------------------------
@@ -653,41 +636,6 @@ export class Repo {
     }));
   }
 
-  // ---- event log ----------------------------------------------------------------------------------
-  async logHead(): Promise<number> {
-    if (this.head === null) {
-      // After a prune the log may be empty: positions continue after the pruned ones, never reused.
-      const r = await this.db.selectFrom('events').select((eb) => eb.fn.max('id').as('max')).executeTakeFirst();
-      this.head = Math.max(n(r?.max ?? 0), n((await this.meta('pruned_through')) ?? 0));
-    }
-    return this.head;
-  }
-
-  /** Appends one event (only inside a write transaction) and resolves who receives it, as of now. */
-  async append(ev: HeraldEvent, at: number): Promise<Delivered> {
-    const audience = audienceOf(ev);
-    const id = (await this.logHead()) + 1;
-    const space_id = spaceOf(ev);
-    await this.db
-      .insertInto('events')
-      .values({ id, type: ev.type, at, space_id, audience_space: audience.space ?? null, audience_all: audience.all ? 1 : 0, data: JSON.stringify(ev.data) })
-      .execute();
-    this.head = id;
-
-    const explicit = new Set<number>(audience.users ?? []);
-    if (audience.admins) {
-      for (const r of await this.db.selectFrom('users').select('id').where('is_admin', '=', 1).execute()) explicit.add(n(r.id));
-    }
-    if (audience.peers_of !== undefined) for (const uid of await this.peersOf(audience.peers_of)) explicit.add(uid);
-    if (explicit.size) {
-      await this.db.insertInto('event_recipients').values([...explicit].map((user_id) => ({ event_id: id, user_id }))).execute();
-    }
-    const recipients = new Set(explicit);
-    if (audience.space !== undefined) for (const uid of await this.memberIds(audience.space)) recipients.add(uid);
-    if (audience.all) for (const r of await this.db.selectFrom('users').select('id').where('deleted', '=', 0).execute()) recipients.add(n(r.id));
-    return { ...ev, id, at, space_id, recipients: [...recipients] };
-  }
-
   async peersOf(userId: number): Promise<number[]> {
     const rows = await this.db
       .selectFrom('members as a')
@@ -699,32 +647,30 @@ export class Repo {
     return rows.map((r) => r.user_id);
   }
 
-  /** The events addressed to `userId` after position `after`, in log order (broadcasts only from their sign-up on). */
-  async feed(userId: number, after: number, limit: number): Promise<StoredEvent[]> {
-    const rows = await sql<{ id: number | string; type: string; at: number | string; space_id: number | null; data: string }>`
-      select e.id, e.type, e.at, e.space_id, e.data from events e
-      where e.id > ${after} and e.id in (
-        select e2.id from events e2
-          join membership_log m on m.space_id = e2.audience_space and m.user_id = ${userId}
-          where e2.id > ${after} and e2.id > m.from_pos and (m.to_pos is null or e2.id <= m.to_pos)
-        union select r.event_id from event_recipients r where r.user_id = ${userId} and r.event_id > ${after}
-        union select e3.id from events e3 where e3.audience_all = 1 and e3.id > ${after}
-          and e3.at >= (select u.created_at from users u where u.id = ${userId})
-      )
-      order by e.id
-      limit ${limit}`.execute(this.db);
-    return rows.rows.map((r) => ({ id: n(r.id), type: r.type, at: n(r.at), space_id: r.space_id, data: JSON.parse(r.data) as unknown }));
+  // ---- event log (store/log.ts) -----------------------------------------------------------------
+  readonly log: EventLog;
+
+  meta(key: string): Promise<string | null> {
+    return this.log.meta(key);
   }
 
-  /** Drops events older than `before` (ms); returns the highest position that can no longer be resumed from. */
-  async prune(before: number): Promise<number> {
-    const r = await this.db.selectFrom('events').select((eb) => eb.fn.max('id').as('max')).where('at', '<', before).executeTakeFirst();
-    const through = n(r?.max ?? 0);
-    const current = n((await this.meta('pruned_through')) ?? 0);
-    if (through <= current) return current;
-    await this.db.deleteFrom('event_recipients').where('event_id', '<=', through).execute();
-    await this.db.deleteFrom('events').where('id', '<=', through).execute();
-    await this.setMeta('pruned_through', String(through));
-    return through;
+  setMeta(key: string, value: string): Promise<void> {
+    return this.log.setMeta(key, value);
+  }
+
+  logHead(): Promise<number> {
+    return this.log.head();
+  }
+
+  append(ev: HeraldEvent, at: number): Promise<Delivered> {
+    return this.log.append(ev, at);
+  }
+
+  feed(userId: number, after: number, limit: number): Promise<StoredEvent[]> {
+    return this.log.feed(userId, after, limit);
+  }
+
+  prune(before: number): Promise<number> {
+    return this.log.prune(before);
   }
 }

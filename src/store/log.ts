@@ -1,0 +1,100 @@
+// The event log: positions (head + 1 under the writer lock), append with audience resolution, per-user
+// feeds for resume, pruning, and the meta keys that describe the log (epoch, pruned_through).
+import { sql } from 'kysely';
+import type { Delivered, HeraldEvent } from '../events/types.js';
+import { audienceOf, spaceOf } from '../core/audience.js';
+import type { Db } from './repo.js';
+
+const n = (v: unknown) => Number(v);
+
+export interface StoredEvent {
+  id: number;
+  type: string;
+  at: number;
+  space_id: number | null;
+  data: unknown;
+}
+
+export class EventLog {
+  /** Log head inside a write transaction: read once under the writer lock, then advanced locally. */
+  private cachedHead: number | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly members: { memberIds(spaceId: number): Promise<number[]>; peersOf(userId: number): Promise<number[]> },
+  ) {}
+
+  // ---- meta -------------------------------------------------------------------------------------
+  async meta(key: string): Promise<string | null> {
+    const r = await this.db.selectFrom('meta').select('value').where('key', '=', key).executeTakeFirst();
+    return r?.value ?? null;
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    await this.db.updateTable('meta').set({ value }).where('key', '=', key).execute();
+  }
+
+  // ---- positions ----------------------------------------------------------------------------------
+  async head(): Promise<number> {
+    if (this.cachedHead === null) {
+      // After a prune the log may be empty: positions continue after the pruned ones, never reused.
+      const r = await this.db.selectFrom('events').select((eb) => eb.fn.max('id').as('max')).executeTakeFirst();
+      this.cachedHead = Math.max(n(r?.max ?? 0), n((await this.meta('pruned_through')) ?? 0));
+    }
+    return this.cachedHead;
+  }
+
+  /** Appends one event (only inside a write transaction) and resolves who receives it, as of now. */
+  async append(ev: HeraldEvent, at: number): Promise<Delivered> {
+    const audience = audienceOf(ev);
+    const id = (await this.head()) + 1;
+    const space_id = spaceOf(ev);
+    await this.db
+      .insertInto('events')
+      .values({ id, type: ev.type, at, space_id, audience_space: audience.space ?? null, audience_all: audience.all ? 1 : 0, data: JSON.stringify(ev.data) })
+      .execute();
+    this.cachedHead = id;
+
+    const explicit = new Set<number>(audience.users ?? []);
+    if (audience.admins) {
+      for (const r of await this.db.selectFrom('users').select('id').where('is_admin', '=', 1).execute()) explicit.add(n(r.id));
+    }
+    if (audience.peers_of !== undefined) for (const uid of await this.members.peersOf(audience.peers_of)) explicit.add(uid);
+    if (explicit.size) {
+      await this.db.insertInto('event_recipients').values([...explicit].map((user_id) => ({ event_id: id, user_id }))).execute();
+    }
+    const recipients = new Set(explicit);
+    if (audience.space !== undefined) for (const uid of await this.members.memberIds(audience.space)) recipients.add(uid);
+    if (audience.all) for (const r of await this.db.selectFrom('users').select('id').where('deleted', '=', 0).execute()) recipients.add(n(r.id));
+    return { ...ev, id, at, space_id, recipients: [...recipients] };
+  }
+
+  /** The events addressed to `userId` after position `after`, in log order (broadcasts only from their sign-up on). */
+  async feed(userId: number, after: number, limit: number): Promise<StoredEvent[]> {
+    const rows = await sql<{ id: number | string; type: string; at: number | string; space_id: number | null; data: string }>`
+      select e.id, e.type, e.at, e.space_id, e.data from events e
+      where e.id > ${after} and e.id in (
+        select e2.id from events e2
+          join membership_log m on m.space_id = e2.audience_space and m.user_id = ${userId}
+          where e2.id > ${after} and e2.id > m.from_pos and (m.to_pos is null or e2.id <= m.to_pos)
+        union select r.event_id from event_recipients r where r.user_id = ${userId} and r.event_id > ${after}
+        union select e3.id from events e3 where e3.audience_all = 1 and e3.id > ${after}
+          and e3.at >= (select u.created_at from users u where u.id = ${userId})
+      )
+      order by e.id
+      limit ${limit}`.execute(this.db);
+    return rows.rows.map((r) => ({ id: n(r.id), type: r.type, at: n(r.at), space_id: r.space_id, data: JSON.parse(r.data) as unknown }));
+  }
+
+  /** Drops events older than `before` (ms); returns the highest position that can no longer be resumed from. */
+  async prune(before: number): Promise<number> {
+    const r = await this.db.selectFrom('events').select((eb) => eb.fn.max('id').as('max')).where('at', '<', before).executeTakeFirst();
+    const through = n(r?.max ?? 0);
+    const current = n((await this.meta('pruned_through')) ?? 0);
+    if (through <= current) return current;
+    await this.db.deleteFrom('event_recipients').where('event_id', '<=', through).execute();
+    await this.db.deleteFrom('events').where('id', '<=', through).execute();
+    await this.setMeta('pruned_through', String(through));
+    return through;
+  }
+}
