@@ -4,6 +4,7 @@ import type { HeraldConfig } from './config.js';
 import type { Store } from './store/store.js';
 import type { Bus } from './bus/bus.js';
 import type { Chat } from './service/chat.js';
+import type { Ephemeral } from './service/ephemeral.js';
 import type { Gateway } from './gateway/gateway.js';
 import type { Auth } from './gateway/auth.js';
 import type { Metrics } from './metrics.js';
@@ -14,6 +15,7 @@ export interface Context {
   store: Store;
   bus: Bus;
   chat: Chat;
+  ephemeral: Ephemeral;
   commands: Commands;
   gateway: Gateway;
   auth: Auth;

@@ -6,6 +6,7 @@ import { loadConfig, type HeraldConfig } from './config.js';
 import { openStore } from './store/store.js';
 import { MemoryBus } from './bus/memory.js';
 import { Chat } from './service/chat.js';
+import { Ephemeral } from './service/ephemeral.js';
 import { Gateway } from './gateway/gateway.js';
 import { Auth } from './gateway/auth.js';
 import { Metrics } from './metrics.js';
@@ -36,11 +37,12 @@ export async function startHerald(config: HeraldConfig = loadConfig(), log: Logg
   const store = await openStore(config.databaseUrl);
   const bus = new MemoryBus();
   const metrics = new Metrics();
-  const chat = new Chat(store, bus, { openSignup: config.openSignup, typingBurst: config.typingBurst, typingIntervalMs: config.typingIntervalMs });
-  const gateway = new Gateway(store, bus, chat, metrics, log.child({ component: 'gateway' }));
+  const chat = new Chat(store, bus, { openSignup: config.openSignup });
+  const ephemeral = new Ephemeral(store, bus, { typingBurst: config.typingBurst, typingIntervalMs: config.typingIntervalMs, checkPost: (a, s) => chat.checkCanUpload(a, s) });
+  const gateway = new Gateway(store, bus, ephemeral, metrics, log.child({ component: 'gateway' }));
   const auth = new Auth(config.jwtSecret, config.apiKey, config.tokenTtlSeconds, { find: (id) => store.read((r) => r.user(id)) });
-  const commands = commandTable({ chat });
-  const ctx: Context = { config, store, bus, chat, commands, gateway, auth, metrics, log };
+  const commands = commandTable({ chat, ephemeral });
+  const ctx: Context = { config, store, bus, chat, ephemeral, commands, gateway, auth, metrics, log };
 
   const app = await buildHttp(ctx, DIALECTS.flatMap((d) => (d.http ? [(a: FastifyInstance) => d.http!(a, ctx)] : [])));
   const sockets = DIALECTS.flatMap((d) => (d.upgrades ? [d.upgrades(ctx)] : []));

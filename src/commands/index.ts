@@ -3,10 +3,12 @@
 // aggregate, with real result schemas.
 import { Type, type TSchema } from '@sinclair/typebox';
 import type { Chat } from '../service/chat.js';
+import type { Ephemeral } from '../service/ephemeral.js';
 import { command, CommandTable, type CommandDef } from './command.js';
 
 export interface Services {
   chat: Chat;
+  ephemeral: Ephemeral;
 }
 
 const Id = Type.Integer({ minimum: 1 });
@@ -18,7 +20,7 @@ const DEFS = [
     summary: 'Tell the space you are typing (ephemeral, throttled)',
     input: Type.Object({ space_id: Id }),
     output: Type.Object({ delivered: Type.Boolean() }),
-    run: async (s: Services, actor, d) => ({ delivered: await s.chat.typing(actor, d.space_id) }),
+    run: async (s: Services, actor, d) => ({ delivered: await s.ephemeral.typing(actor, d.space_id) }),
   }),
   command({
     name: 'reads.mark',

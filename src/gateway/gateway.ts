@@ -3,7 +3,7 @@
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/bus.js';
 import type { Store } from '../store/store.js';
-import type { Chat } from '../service/chat.js';
+import type { Ephemeral } from '../service/ephemeral.js';
 import type { Delivered } from '../events/types.js';
 import type { Metrics } from '../metrics.js';
 import { Prepared } from './prepared.js';
@@ -29,7 +29,7 @@ export class Gateway {
   constructor(
     private readonly store: Store,
     private readonly bus: Bus,
-    private readonly chat: Chat,
+    private readonly ephemeral: Ephemeral,
     private readonly metrics: Metrics,
     private readonly log: Logger,
   ) {
@@ -79,7 +79,7 @@ export class Gateway {
     this.metrics.connections.inc({ dialect: session.dialect.name, transport: session.transport });
     this.bus.presence
       .connect(session.userId)
-      .then((first) => (first ? this.chat.presenceChanged(session.userId, true) : undefined))
+      .then((first) => (first ? this.ephemeral.presenceChanged(session.userId, true) : undefined))
       .catch((err: unknown) => this.log.error({ err }, 'presence (online) failed'));
 
     const storeEpoch = await this.store.epoch();
@@ -121,7 +121,7 @@ export class Gateway {
     if (this.closing) return; // presence of a node going down is the cluster's business, not this store's
     this.bus.presence
       .disconnect(session.userId)
-      .then((last) => (last ? this.chat.presenceChanged(session.userId, false) : undefined))
+      .then((last) => (last ? this.ephemeral.presenceChanged(session.userId, false) : undefined))
       .catch((err: unknown) => this.log.error({ err }, 'presence (offline) failed'));
   }
 

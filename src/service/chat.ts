@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import type { Store } from '../store/store.js';
 import type { Repo } from '../store/repo.js';
 import type { Bus } from '../bus/bus.js';
-import type { Delivered, HeraldEvent } from '../events/types.js';
+import type { Delivered } from '../events/types.js';
 import type {
   AccessMode,
   ActionView,
@@ -26,8 +26,6 @@ import type {
 import { HeraldError, badRequest, conflict, forbidden, notFound } from '../core/errors.js';
 import { ensure, mayAssignRole, can } from '../core/permissions.js';
 import { parseMentions } from '../core/mentions.js';
-import { Throttle } from '../core/throttle.js';
-import { excludedFrom } from '../core/audience.js';
 import { commitEvents, userOf, type Emit } from './commit.js';
 import type { Actor } from '../core/actor.js';
 
@@ -36,8 +34,6 @@ const scryptAsync = promisify(scrypt) as (pw: string, salt: Buffer, len: number)
 
 export interface ChatOptions {
   openSignup: boolean;
-  typingBurst: number;
-  typingIntervalMs: number;
   now?: () => number;
 }
 
@@ -64,7 +60,6 @@ async function verifyPassword(pw: string, stored: string): Promise<boolean> {
 }
 
 export class Chat {
-  private readonly typingThrottle: Throttle;
   private readonly now: () => number;
 
   constructor(
@@ -73,7 +68,6 @@ export class Chat {
     private readonly opts: ChatOptions,
   ) {
     this.now = opts.now ?? Date.now;
-    this.typingThrottle = new Throttle(opts.typingBurst, opts.typingIntervalMs, this.now);
   }
 
   /** Runs a write and publishes the events it appended once committed, in commit order. */
@@ -416,39 +410,6 @@ export class Chat {
       total_unread: counts.reduce((s, c) => s + c.count, 0),
       spaces: counts.map((c) => ({ space_id: c.space_id, unread: c.count, oldest_unread_id: c.oldest_unread_id })),
     };
-  }
-
-  // ---- ephemeral: typing and presence --------------------------------------------------------------
-  private async publishEphemeral(ev: HeraldEvent, spaceId: number): Promise<void> {
-    const recipients = await this.store.read((r) => r.memberIds(spaceId));
-    this.bus.publish([{ ...ev, id: null, at: this.now(), space_id: spaceId, recipients, exclude: excludedFrom(ev) }]);
-  }
-
-  /** Returns false when the typing event was dropped by the throttle. */
-  async typing(actor: Actor, spaceId: number): Promise<boolean> {
-    const userId = userOf(actor);
-    const user = await this.store.read(async (r) => {
-      await this.spaceFor(r, actor, spaceId, 'post');
-      return (await r.userRefs([userId])).get(userId)!;
-    });
-    if (!this.typingThrottle.take(`${userId}:${spaceId}`)) return false;
-    await this.publishEphemeral({ type: 'typing.started', data: { space_id: spaceId, user } }, spaceId);
-    return true;
-  }
-
-  /** Called by the gateway on a user's first connection and after their last one closes (cluster-wide). */
-  async presenceChanged(userId: number, online: boolean): Promise<void> {
-    const now = this.now();
-    await this.store.write((tx) => tx.touchUser(userId, now));
-    const { user, spaces } = await this.store.read(async (r) => ({ user: (await r.userRefs([userId])).get(userId), spaces: await r.spaceIdsOf(userId) }));
-    if (!user) return;
-    for (const space_id of spaces) {
-      await this.publishEphemeral({ type: online ? 'presence.online' : 'presence.offline', data: { space_id, user } }, space_id);
-    }
-  }
-
-  async online(userIds: readonly number[]): Promise<Set<number>> {
-    return this.bus.presence.online(userIds);
   }
 
   // ---- files, attachments, locks --------------------------------------------------------------------

@@ -204,7 +204,7 @@ async function run(initial: { owner: number; members: number[] }, ops: readonly 
   const bus = new MemoryBus();
   const published: Delivered[] = [];
   bus.subscribe((e) => published.push(e));
-  const chat = new Chat(store, bus, { openSignup: true, typingBurst: 3, typingIntervalMs: 1000 });
+  const chat = new Chat(store, bus, { openSignup: true });
   try {
     const users = await Promise.all(Array.from({ length: USERS }, (_, i) => chat.register(null, { email: `user${i}@example.test`, username: `user${i}`, password: 'pw-123456' })));
     const ids = users.map((u) => u.id);

@@ -3,7 +3,7 @@
 // connection with one of AIRSEND_CLOSE's codes and a reason the client can log.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import type { Chat } from '../../service/chat.js';
+import type { Commands } from '../../commands/command.js';
 import type { Actor } from '../../core/actor.js';
 import { emojiFromAirSend } from './format.js';
 
@@ -82,19 +82,19 @@ export const toId = (v: number | string): number => Number(v);
  * Core errors (not a member, no such message) propagate; the caller logs and ignores them, since the
  * document defines no error frame.
  */
-export async function runCommand(chat: Chat, actor: Actor, c: Exclude<AirSendCommand, { command: 'ws_auth' | 'ws_ping' }>): Promise<string> {
+export async function runCommand(commands: Commands, actor: Actor, c: Exclude<AirSendCommand, { command: 'ws_auth' | 'ws_ping' }>): Promise<string> {
   switch (c.command) {
     case 'ws_ephemeral_typing':
-      return (await chat.typing(actor, toId(c.channel_id))) ? 'typing sent' : 'typing dropped by the throttle';
+      return ((await commands.run('typing.start', actor, { space_id: toId(c.channel_id) })) as { delivered: boolean }).delivered ? 'typing sent' : 'typing dropped by the throttle';
     case 'ws_read_notification':
-      await chat.markRead(actor, toId(c.message_id));
+      await commands.run('reads.mark', actor, { message_id: toId(c.message_id) });
       return 'read recorded';
     case 'ws_all_read_notification':
-      await chat.markAllRead(actor, toId(c.channel_id));
+      await commands.run('reads.mark_all', actor, { space_id: toId(c.channel_id) });
       return 'all read recorded';
     case 'ws_add_reaction':
     case 'ws_remove_reaction':
-      await chat.react(actor, toId(c.message_id), emojiFromAirSend(c.emoji_value), c.command === 'ws_add_reaction');
+      await commands.run(c.command === 'ws_add_reaction' ? 'reactions.add' : 'reactions.remove', actor, { message_id: toId(c.message_id), emoji: emojiFromAirSend(c.emoji_value) });
       return 'reaction recorded';
   }
 }

@@ -250,7 +250,7 @@ export function airsendWebSocket(ctx: Context): { handler: UpgradeHandler; close
       if (c.command === 'ws_auth') return void log.debug({ userId: s.userId }, 'ws_auth on an authenticated connection: ignored');
       if (c.command === 'ws_ping') return s.control(new Prepared(null, airEnvelope('pong', {})));
       try {
-        const outcome = await runCommand(ctx.chat, asUser(s.userId), c);
+        const outcome = await runCommand(ctx.commands, asUser(s.userId), c);
         log.debug({ userId: s.userId, command: c.command, outcome }, 'airsend command');
       } catch (e) {
         // The document has no error frame: the command is ignored and the connection stays open.

@@ -1,13 +1,10 @@
 // Commands a native client sends over WebSocket: {type, request_id, data}. Each is answered with
 // `command.ack` or `command.error` carrying the request id.
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import type { Chat } from '../../service/chat.js';
+import type { Commands } from '../../commands/command.js';
 import type { Actor } from '../../core/actor.js';
 import { badRequest } from '../../core/errors.js';
-
-const Id = Type.Integer({ minimum: 1 });
-const Emoji = Type.String({ minLength: 1, maxLength: 64 });
 
 export const CommandEnvelopeSchema = Type.Object({
   type: Type.String({ minLength: 1, maxLength: 64 }),
@@ -17,20 +14,16 @@ export const CommandEnvelopeSchema = Type.Object({
 export type CommandEnvelope = Static<typeof CommandEnvelopeSchema>;
 const Envelope = TypeCompiler.Compile(CommandEnvelopeSchema);
 
-function command<S extends TSchema>(schema: S, run: (chat: Chat, actor: Actor, data: Static<S>) => Promise<unknown>) {
-  return { check: TypeCompiler.Compile(schema), run };
-}
+/** Native wire names → command table names; `ping` is answered by the protocol itself. */
+const WIRE = new Map<string, string>([
+  ['typing', 'typing.start'],
+  ['read', 'reads.mark'],
+  ['read_all', 'reads.mark_all'],
+  ['react', 'reactions.add'],
+  ['unreact', 'reactions.remove'],
+]);
 
-const COMMANDS = {
-  ping: command(Type.Object({}), async () => ({ pong: true })),
-  typing: command(Type.Object({ space_id: Id }), async (chat, actor, d) => ({ delivered: await chat.typing(actor, d.space_id) })),
-  read: command(Type.Object({ message_id: Id }), (chat, actor, d) => chat.markRead(actor, d.message_id)),
-  read_all: command(Type.Object({ space_id: Id }), (chat, actor, d) => chat.markAllRead(actor, d.space_id)),
-  react: command(Type.Object({ message_id: Id, emoji: Emoji }), async (chat, actor, d) => ({ message: await chat.react(actor, d.message_id, d.emoji, true) })),
-  unreact: command(Type.Object({ message_id: Id, emoji: Emoji }), async (chat, actor, d) => ({ message: await chat.react(actor, d.message_id, d.emoji, false) })),
-} as const;
-
-export const COMMAND_NAMES = Object.keys(COMMANDS);
+export const COMMAND_NAMES = ['ping', ...WIRE.keys()];
 
 /** Parses one text frame into a validated envelope; throws bad_request with what is wrong. */
 export function parseEnvelope(text: string): CommandEnvelope {
@@ -47,14 +40,9 @@ export function parseEnvelope(text: string): CommandEnvelope {
   return value as CommandEnvelope;
 }
 
-export async function runCommand(chat: Chat, actor: Actor, env: CommandEnvelope): Promise<unknown> {
-  const cmd = (COMMANDS as Record<string, (typeof COMMANDS)[keyof typeof COMMANDS]>)[env.type];
-  if (!cmd) throw badRequest(`unknown command "${env.type}"; known: ${COMMAND_NAMES.join(', ')}`);
-  const data = env.data ?? {};
-  if (!cmd.check.Check(data)) {
-    const first = cmd.check.Errors(data).First();
-    throw badRequest(`invalid data for ${env.type}: ${first ? `${first.path || '/'} ${first.message}` : 'wrong shape'}`);
-  }
-  // Each entry validated `data` against its own schema just above.
-  return (cmd.run as (c: Chat, a: Actor, d: unknown) => Promise<unknown>)(chat, actor, data);
+export async function runCommand(commands: Commands, actor: Actor, env: CommandEnvelope): Promise<unknown> {
+  if (env.type === 'ping') return { pong: true };
+  const name = WIRE.get(env.type);
+  if (name === undefined) throw badRequest(`unknown command "${env.type}"; known: ${COMMAND_NAMES.join(', ')}`);
+  return commands.run(name, actor, env.data ?? {});
 }

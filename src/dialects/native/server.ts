@@ -81,7 +81,7 @@ export function nativeWebSocket(ctx: Context): { handler: UpgradeHandler; close:
       if (text === null) throw new HeraldError('bad_request', 'binary frames are not accepted; send JSON text');
       const env = parseEnvelope(text);
       requestId = env.request_id ?? null;
-      const result = await runCommand(ctx.chat, asUser(session.userId), env);
+      const result = await runCommand(ctx.commands, asUser(session.userId), env);
       session.control(control('command.ack', { request_id: requestId, result }));
     } catch (e) {
       const err = e instanceof HeraldError ? e : null;

@@ -38,7 +38,7 @@ export const spaceRoutes = (ctx: Context): FastifyPluginAsync => async (root) =>
   });
 
   app.post('/api/v1/spaces/:id/typing', { schema: { tags, summary: 'Signal typing (ephemeral, throttled)', params: IdParam } }, async (req) => ({
-    delivered: await ctx.chat.typing(await actorOf(ctx, req), req.params.id),
+    delivered: await ctx.ephemeral.typing(await actorOf(ctx, req), req.params.id),
   }));
   app.post('/api/v1/spaces/:id/read', { schema: { tags, summary: 'Mark every message of the space read', params: IdParam } }, async (req) => ({
     unread: await ctx.chat.markAllRead(await actorOf(ctx, req), req.params.id),

@@ -38,7 +38,7 @@ export const userRoutes = (ctx: Context): FastifyPluginAsync => async (root) => 
   app.get('/api/v1/users/:id', { schema: { tags, summary: 'A user and whether they are online', params: IdParam } }, async (req) => {
     await actorOf(ctx, req);
     const user = await ctx.chat.user(req.params.id);
-    const online = await ctx.chat.online([user.id]);
+    const online = await ctx.ephemeral.online([user.id]);
     return { user: { ...user, online: online.has(user.id) } };
   });
 
