@@ -1,6 +1,8 @@
 // The in-memory BrokerStore: the embedded default and the reference the contract suite is written
-// against. Holds the records it is given (they are immutable), so it costs no copies.
+// against. Holds the records it is given (they are immutable), so it costs no copies; churning
+// per-delivery state lives in KeyedLists, not Maps (see keyed-list.ts).
 import type { BrokerMessage } from './message.js';
+import { KeyedList } from './keyed-list.js';
 import { RetainedTree } from './retained-tree.js';
 import type {
   BrokerStore,
@@ -18,8 +20,8 @@ import type {
 interface Stored {
   session: SessionRecord | null;
   subs: Map<string, SubscriptionRecord>;
-  inflight: Map<number, InflightRecord>;
-  queued: Map<number, QueuedRecord>;
+  inflight: KeyedList<InflightRecord>;
+  queued: KeyedList<QueuedRecord>;
   incoming: Set<number>;
   will: WillRecord | null;
 }
@@ -29,7 +31,7 @@ const bySeq = (a: { seq: number }, b: { seq: number }) => a.seq - b.seq;
 export class MemoryBrokerStore implements BrokerStore {
   private clients = new Map<string, Stored>();
   private retained = new RetainedTree();
-  private queues = new Map<string, Map<number, QueueEntryRecord>>();
+  private queues = new Map<string, KeyedList<QueueEntryRecord>>();
   private maxSeq = 0;
 
   async apply(ops: readonly StoreOp[]): Promise<void> {
@@ -39,7 +41,7 @@ export class MemoryBrokerStore implements BrokerStore {
   private client(clientId: string): Stored {
     let c = this.clients.get(clientId);
     if (!c) {
-      c = { session: null, subs: new Map(), inflight: new Map(), queued: new Map(), incoming: new Set(), will: null };
+      c = { session: null, subs: new Map(), inflight: new KeyedList(), queued: new KeyedList(), incoming: new Set(), will: null };
       this.clients.set(clientId, c);
     }
     return c;
@@ -100,7 +102,7 @@ export class MemoryBrokerStore implements BrokerStore {
       case 'queue.put': {
         this.seen(op.entry.id);
         let q = this.queues.get(op.queue);
-        if (!q) this.queues.set(op.queue, (q = new Map()));
+        if (!q) this.queues.set(op.queue, (q = new KeyedList()));
         q.set(op.entry.id, op.entry);
         return;
       }

@@ -42,7 +42,7 @@ export class Outbound {
   /** The protocol session is ready (CONNACK sent): resend in-flight in order with DUP, then drain (§4.4). */
   start(s: Session): void {
     s.started = true;
-    for (const rec of [...s.inflight.values()]) {
+    for (const rec of s.inflight.values()) {
       if (!s.started) return; // the sink ended the connection while we were resending
       if (rec.phase === 'pubrel') this.release(s, rec.packetId);
       else this.send(s, { kind: 'topic', message: rec.message, qos: rec.qos, retain: rec.retain, dup: true, packetId: rec.packetId, subscriptionIds: rec.subscriptionIds, key: rec.key });
@@ -68,7 +68,7 @@ export class Outbound {
     }
     if (rec.phase === 'publish') {
       const next: InflightRecord = { ...rec, phase: 'pubrel' };
-      s.inflight.set(packetId, next); // same Map position: resend order is kept
+      s.inflight.set(packetId, next); // same position: resend order is kept
       this.core.writes.push({ op: 'inflight.put', clientId: s.clientId, record: next });
     }
     return true;
@@ -102,7 +102,7 @@ export class Outbound {
     const removed = s.pending.retain((e) => keep(e.message.topic));
     for (const e of removed) this.forget(s, e);
     if (removed.length) this.dropFor(s, 'revoked', removed.length);
-    for (const rec of [...s.inflight.values()]) {
+    for (const rec of s.inflight.values()) {
       if (rec.phase === 'publish' && !keep(rec.message.topic)) {
         s.inflight.delete(rec.packetId);
         this.core.writes.push({ op: 'inflight.delete', clientId: s.clientId, packetId: rec.packetId });

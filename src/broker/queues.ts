@@ -9,6 +9,7 @@ import type { AclGrant } from './acl.js';
 import type { QueueSubscribeRequest } from './api.js';
 import type { Core } from './core.js';
 import { Fifo } from './fifo.js';
+import { KeyedList } from './keyed-list.js';
 import { isExpired, type BrokerMessage } from './message.js';
 import { NO_IDS, type Consumer, type Session } from './session.js';
 import type { QueueEntryRecord, QueueLoad } from './store.js';
@@ -57,7 +58,7 @@ export class Queues {
   }
 
   subscribe(s: Session, req: QueueSubscribeRequest, grants: readonly AclGrant[]): Consumer {
-    const c: Consumer = { session: s, queue: req.queue, key: req.key, ackMode: req.ackMode, prefetch: req.prefetch ?? 0, grants, unacked: new Map() };
+    const c: Consumer = { session: s, queue: req.queue, key: req.key, ackMode: req.ackMode, prefetch: req.prefetch ?? 0, grants, unacked: new KeyedList() };
     s.consumers.set(req.key, c);
     const q = this.queue(req.queue);
     q.consumers.push(c);
@@ -75,7 +76,7 @@ export class Queues {
       q.consumers.splice(i, 1);
       if (q.next > i) q.next--;
     }
-    this.requeue(q, [...c.unacked.values()], c);
+    this.requeue(q, c.unacked.values(), c);
     c.unacked.clear();
     this.dispatch(q);
     this.collect(q);
@@ -103,8 +104,8 @@ export class Queues {
       const q = this.queues.get(c.queue)!;
       const settled: QueueEntryRecord[] = [];
       if (c.ackMode === 'client') {
-        // Cumulative: this tag and every earlier one (Map order is delivery order).
-        for (const [t, e] of c.unacked) {
+        // Cumulative: this tag and every earlier one (the list is in delivery order).
+        for (const [t, e] of [...c.unacked.entries()]) {
           settled.push(e);
           c.unacked.delete(t);
           if (t === tag) break;

@@ -5,6 +5,7 @@ import type { Actor } from '../core/actor.js';
 import type { AclGrant } from './acl.js';
 import type { OverlapMode, QueueAckMode, SessionSink, WillInput } from './api.js';
 import { Fifo } from './fifo.js';
+import { KeyedList } from './keyed-list.js';
 import type { QoS } from './message.js';
 import type { InflightRecord, QueuedRecord, QueueEntryRecord, SubscriptionRecord } from './store.js';
 import type { TrieEntry } from './trie.js';
@@ -41,7 +42,7 @@ export interface Consumer {
   readonly prefetch: number;
   readonly grants: readonly AclGrant[];
   /** Unacknowledged deliveries by ack tag, in delivery order (cumulative `client` acks walk it). */
-  readonly unacked: Map<number, QueueEntryRecord>;
+  readonly unacked: KeyedList<QueueEntryRecord>;
 }
 
 export class Connection {
@@ -81,8 +82,8 @@ export class Session {
   window = 65_535;
   readonly subs = new Map<string, Subscription>();
   readonly consumers = new Map<string, Consumer>();
-  /** Outgoing QoS 1/2 in flight, in send order (Map keeps insertion order; phase changes keep it). */
-  readonly inflight = new Map<number, InflightRecord>();
+  /** Outgoing QoS 1/2 in flight by packet id, in send order (a phase change keeps the position). */
+  readonly inflight = new KeyedList<InflightRecord>();
   nextPacketId = 1;
   readonly pending = new Fifo<QueuedRecord>();
   pendingBytes = 0;
