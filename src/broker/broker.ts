@@ -114,8 +114,6 @@ export class Broker {
       if (req.cleanStart || (end !== null && end <= now)) {
         await this.endSession(s); // publishes a will still pending: the session ends (§3.1.3.2.2)
         s = undefined;
-      } else if (s.willAt !== null) {
-        this.cancelWill(s); // reconnected within the Will Delay Interval (§3.1.3.2.2)
       }
     }
     const present = s !== undefined;
@@ -133,6 +131,8 @@ export class Broker {
     s.connection = conn;
     s.sink = req.sink;
     s.started = false;
+    // The new connection's will replaces the old one; a delayed will still waiting is cancelled:
+    // the session reconnected within its Will Delay Interval (§3.1.3.2.2).
     this.setWill(s, req.will ?? null);
     this.registry.persist(s);
     this.registry.reschedule(s);
@@ -548,10 +548,6 @@ export class Broker {
     if (delay <= 0 || s.expiryInterval === 0) return this.publishWill(s);
     s.willAt = now + delay * 1000;
     return null;
-  }
-
-  private cancelWill(s: Session): void {
-    this.setWill(s, null);
   }
 
   private async publishWill(s: Session): Promise<void> {
