@@ -1,5 +1,7 @@
 // The broker core's public surface: what protocol sessions (MQTT, STOMP) and Herald's wiring import.
-export { Broker, type ConnectResult, type SubscribeOutcome, type SessionInfo } from './broker.js';
+export { Broker, type SessionInfo } from './broker.js';
+export type { SubscribeOutcome } from './subscriptions.js';
+export type { ConnectResult } from './lifecycle.js';
 export { Connection } from './session.js';
 export * from './api.js';
 export * from './acl.js';
