@@ -166,6 +166,15 @@ export class Broker {
     return this.settleOutgoing(conn, (s) => this.out.pubcomp(s, packetId));
   }
 
+  /**
+   * The protocol session dropped this QoS 1/2 delivery unsent (too large for the client's Maximum
+   * Packet Size, §3.1.2.11.4): the broker behaves as if it had completed. May be called from
+   * inside SessionSink.deliver.
+   */
+  discard(conn: Connection, packetId: number): boolean {
+    return this.settleOutgoing(conn, (s) => this.out.discard(s, packetId));
+  }
+
   private settleOutgoing(conn: Connection, fn: (s: Session) => boolean): boolean {
     if (!conn.active) return false;
     const ok = fn(conn.session);

@@ -82,6 +82,16 @@ export class Outbound {
     return true;
   }
 
+  /**
+   * The protocol session could not send this delivery (larger than the client's Maximum Packet
+   * Size, §3.1.2.11.4): it counts as completed, whatever its phase.
+   */
+  discard(s: Session, packetId: number): boolean {
+    if (!s.inflight.has(packetId)) return false;
+    this.complete(s, packetId);
+    return true;
+  }
+
   /** Sends queued entries while the session is started and the window allows. */
   drain(s: Session): void {
     const now = this.core.now();

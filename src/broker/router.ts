@@ -20,7 +20,11 @@ export class Router {
 
   constructor(private readonly out: Outbound) {}
 
-  /** Delivers `message` to every matching subscription; returns the number of copies handed out. */
+  /**
+   * Delivers `message` to every matching subscription; returns the number of copies handed out.
+   * Every path here passes an await first (the ACL), so a sink cannot re-enter synchronously; the
+   * busy guard is a safety net that keeps the scratch arrays of an outer call intact.
+   */
   fanout(message: BrokerMessage, from: Session | null): number {
     // A sink that publishes synchronously re-enters; it gets its own scratch arrays.
     const reentrant = this.busy;
