@@ -35,10 +35,8 @@ export interface SubscriptionRecord {
   grants: readonly AclGrant[];
 }
 
-/** A delivery waiting to be sent (offline, or beyond the client's Receive Maximum). */
-export interface QueuedRecord {
-  /** Broker-wide increasing sequence: the order of the session's queue. */
-  seq: number;
+/** What a session is to receive: the shared message and this session's delivery header. */
+export interface SessionDeliveryRecord {
   message: BrokerMessage;
   qos: QoS;
   retain: boolean;
@@ -46,18 +44,19 @@ export interface QueuedRecord {
   key: string;
 }
 
+/** A delivery waiting to be sent (offline, or beyond the client's Receive Maximum). */
+export interface QueuedRecord extends SessionDeliveryRecord {
+  /** Broker-wide increasing sequence: the order of the session's queue. */
+  seq: number;
+}
+
 /** An outgoing QoS 1/2 delivery sent and not yet completed (§4.3.2, §4.3.3). */
-export interface InflightRecord {
+export interface InflightRecord extends SessionDeliveryRecord {
   packetId: number;
   /** `publish`: awaiting PUBACK / PUBREC; `pubrel`: PUBREC received, awaiting PUBCOMP. */
   phase: 'publish' | 'pubrel';
   /** Broker-wide increasing sequence: redelivery order on reconnect (§4.6). */
   seq: number;
-  message: BrokerMessage;
-  qos: QoS;
-  retain: boolean;
-  subscriptionIds: readonly number[];
-  key: string;
 }
 
 export interface WillRecord {
