@@ -72,7 +72,7 @@ export class Lifecycle {
     }
     s.principal = req.principal;
     s.overlap = req.overlap ?? s.overlap;
-    s.expiryInterval = Math.min(req.sessionExpiryInterval, lim.maxSessionExpiry);
+    s.expiryInterval = this.expiry(req.sessionExpiryInterval);
     s.window = Math.max(1, Math.min(req.receiveMaximum ?? 65_535, lim.maxInflight));
     s.disconnectedAt = null;
     s.generation++;
@@ -96,7 +96,7 @@ export class Lifecycle {
     const now = this.core.now();
     this.detach(s);
     s.disconnectedAt = now;
-    if (opts.sessionExpiryInterval !== undefined) s.expiryInterval = Math.min(opts.sessionExpiryInterval, this.core.limits.maxSessionExpiry);
+    if (opts.sessionExpiryInterval !== undefined) s.expiryInterval = this.expiry(opts.sessionExpiryInterval);
     for (const c of [...s.consumers.values()]) this.queues.unsubscribe(c);
     const published = this.armWill(s, opts.publishWill, now);
     if (published) await published;
@@ -192,6 +192,12 @@ export class Lifecycle {
     if (s.willAt !== null) await this.publishWill(s);
     for (const c of [...s.consumers.values()]) this.queues.unsubscribe(c);
     this.registry.remove(s);
+  }
+
+  /** A Session Expiry Interval as the broker applies it: whole seconds, capped; nonsense counts as 0. */
+  private expiry(seconds: number): number {
+    if (!Number.isFinite(seconds) || seconds < 0) return 0;
+    return Math.min(Math.floor(seconds), this.core.limits.maxSessionExpiry);
   }
 
   /** Runs `fn` after every earlier call for the same key finished (connects of one client id). */
