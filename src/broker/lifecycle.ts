@@ -186,7 +186,11 @@ export class Lifecycle {
     await this.publishAs(input, s);
   }
 
-  /** Ends a session: a pending will is published, subscriptions and state go (§4.1). */
+  /**
+   * Ends a session: a pending will is published, subscriptions and state go (§4.1).
+   * UNFINISHED: QoS 1/2 messages in flight to a shared-subscription member whose session ends are
+   * not handed to another member of the group (§4.8.2 says SHOULD); they are dropped with it.
+   */
   private async endSession(s: Session): Promise<void> {
     if (this.registry.sessions.get(s.clientId) !== s) return;
     if (s.willAt !== null) await this.publishWill(s);
