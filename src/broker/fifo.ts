@@ -1,0 +1,72 @@
+// A first-in first-out list with O(1) push and shift (an array with a moving head, compacted when
+// half of it is consumed). Arrays' shift() is O(n), which would make draining a long queue quadratic.
+
+export class Fifo<T> {
+  private items: T[] = [];
+  private head = 0;
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  push(item: T): void {
+    this.items.push(item);
+  }
+
+  peek(): T | undefined {
+    return this.head < this.items.length ? this.items[this.head] : undefined;
+  }
+
+  shift(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const item = this.items[this.head];
+    this.items[this.head] = undefined as T; // let it be collected
+    this.head++;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+
+  /** Removes and returns the first item satisfying `pred` (O(n); used only by drop policies). */
+  removeFirst(pred: (item: T) => boolean): T | undefined {
+    for (let i = this.head; i < this.items.length; i++) {
+      const item = this.items[i];
+      if (pred(item)) {
+        this.items.splice(i, 1);
+        return item;
+      }
+    }
+    return undefined;
+  }
+
+  /** Inserts keeping the list sorted by `key` ascending, searching from the front (requeues go near it). */
+  insertSorted(item: T, key: (x: T) => number): void {
+    const k = key(item);
+    let i = this.head;
+    while (i < this.items.length && key(this.items[i]) < k) i++;
+    this.items.splice(i, 0, item);
+  }
+
+  /** Keeps only the items satisfying `pred`, returning the removed ones. */
+  retain(pred: (item: T) => boolean): T[] {
+    const kept: T[] = [];
+    const removed: T[] = [];
+    for (let i = this.head; i < this.items.length; i++) (pred(this.items[i]) ? kept : removed).push(this.items[i]);
+    this.items = kept;
+    this.head = 0;
+    return removed;
+  }
+
+  clear(): T[] {
+    const all = this.items.slice(this.head);
+    this.items = [];
+    this.head = 0;
+    return all;
+  }
+
+  *[Symbol.iterator](): IterableIterator<T> {
+    for (let i = this.head; i < this.items.length; i++) yield this.items[i];
+  }
+}
