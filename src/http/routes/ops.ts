@@ -19,6 +19,6 @@ export const opsRoutes = (ctx: Context): FastifyPluginAsync => async (root) => {
     const actor = await actorOf(ctx, req);
     const ev = await ctx.chat.publishCustom(actor, req.body.name, req.body.space_id ?? null, req.body.payload);
     void reply.status(202);
-    return { id: ev.id, type: ev.type, recipients: ev.recipients.length };
+    return { id: ev.id, type: ev.type, recipients: ctx.gateway.membership.audienceSize(ev) };
   });
 };
