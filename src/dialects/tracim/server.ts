@@ -11,7 +11,7 @@ import { saveUpload, type SavedUpload } from '../../http/uploads.js';
 import type { Context } from '../../context.js';
 import type { Role, SpaceView, User } from '../../core/model.js';
 import { HeraldError, badRequest, forbidden } from '../../core/errors.js';
-import { actorOf } from '../../http/server.js';
+import { actorOf } from '../../http/actor.js';
 import type { Actor } from '../../core/actor.js';
 import { ContentService } from '../../service/content.js';
 import type { Delivered } from '../../events/types.js';
