@@ -76,6 +76,6 @@ export interface Connection {
   terminate(): void;
   /** Each client message (WebSocket) or chunk of bytes (TCP); SSE connections never receive any. */
   onFrame(handler: (data: Buffer, binary: boolean) => void): void;
-  /** Once, when the connection is gone, whoever closed it. */
+  /** Once, when the connection is gone, whoever closed it (every handler, in registration order). */
   onClose(handler: (event: CloseEvent) => void): void;
 }

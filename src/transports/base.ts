@@ -1,5 +1,5 @@
-// What every transport's connection shares: the frame and close handlers (frames that arrive before the
-// protocol took over are kept), and a close event that fires once.
+// What every transport's connection shares: one frame handler (frames that arrive before the protocol
+// took over are kept for it), and close handlers (the transport's and the protocol's) that run once.
 import type { CloseEvent, Connection, Payload, SendOptions } from '../gateway/connection.js';
 
 export abstract class BaseConnection implements Connection {
@@ -7,7 +7,7 @@ export abstract class BaseConnection implements Connection {
   closed = false;
   private frameHandler: ((data: Buffer, binary: boolean) => void) | null = null;
   private early: [Buffer, boolean][] = [];
-  private closeHandler: ((e: CloseEvent) => void) | null = null;
+  private readonly closeHandlers: ((e: CloseEvent) => void)[] = [];
   private ended: CloseEvent | null = null;
 
   constructor(
@@ -27,8 +27,8 @@ export abstract class BaseConnection implements Connection {
   }
 
   onClose(handler: (e: CloseEvent) => void): void {
-    this.closeHandler = handler;
     if (this.ended !== null) handler(this.ended);
+    else this.closeHandlers.push(handler);
   }
 
   protected frame(data: Buffer, binary: boolean): void {
@@ -40,7 +40,7 @@ export abstract class BaseConnection implements Connection {
     if (this.ended !== null) return;
     this.closed = true;
     this.ended = e;
-    this.closeHandler?.(e);
+    for (const h of this.closeHandlers.splice(0)) h(e);
   }
 }
 

@@ -108,8 +108,10 @@ export class TcpTransport {
 
   /** Ends every connection (after what is queued), cutting those whose peer does not close within a second. */
   async close(): Promise<void> {
-    for (const c of [...this.conns]) c.close(1001, 'server shutting down');
-    const closed = Promise.all([...this.servers.values()].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    const conns = [...this.conns];
+    const gone = conns.map((c) => new Promise<void>((resolve) => c.onClose(() => resolve())));
+    for (const c of conns) c.close(1001, 'server shutting down');
+    const closed = Promise.all([...[...this.servers.values()].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))), ...gone]);
     const grace = new Promise<void>((resolve) => setTimeout(resolve, 1000).unref());
     await Promise.race([closed, grace]);
     for (const c of [...this.conns]) c.terminate();
