@@ -188,6 +188,17 @@ describe('AirSend session', () => {
   });
 });
 
+test('AirSend public view: a user object keeps its shape with a blank email', () => {
+  const r = airsendRenderer({ botName: 'AirBot', isOnline: () => false });
+  const ev: Delivered = { type: 'typing.started', data: { space_id: 1, user: user(3) }, id: null, at: 0, space_id: 1, audience: { space: 1 }, explicit: [] };
+  const { email: _e, is_admin: _a, ...pub } = user(3);
+  type Typing = { payload: { user: { id: number; email: string } } };
+  const publicFrame = JSON.parse(r.render({ ...ev, data: { space_id: 1, user: pub } } as unknown as Delivered, 'public')!) as Typing;
+  const fullFrame = JSON.parse(r.render(ev, 'full')!) as Typing;
+  assert.deepEqual([publicFrame.payload.user.id, publicFrame.payload.user.email], [3, '']);
+  assert.equal(fullFrame.payload.user.email, 'u3@example.test');
+});
+
 describe('Tracim stream session', () => {
   test('replays the missed TLMs, goes live, and closes when its user is revoked', async () => {
     const w = fakeWorld();
