@@ -30,9 +30,11 @@ export class Payload {
 
   /** The UTF-8 bytes of the text (shared). */
   bytes(): Buffer {
-    return this.encoded('utf8', (p) => Buffer.from(p.text));
+    return this.encoded('utf8', utf8);
   }
 }
+
+const utf8 = (p: Payload) => Buffer.from(p.text);
 
 export interface SendOptions {
   /** A binary message (WebSocket opcode 2) instead of text; byte streams ignore it. */

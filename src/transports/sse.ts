@@ -16,12 +16,14 @@ export interface SseTransportOptions {
   log: Logger;
 }
 
+function buildRecord(x: Payload): Buffer {
+  const data = x.text.includes('\n') ? x.text.split('\n').map((l) => `data: ${l}`).join('\n') : `data: ${x.text}`;
+  return Buffer.from((x.position === null ? '' : `id: ${x.position}\n`) + (x.event === null ? '' : `event: ${x.event}\n`) + data + '\n\n');
+}
+
 /** The SSE record of a payload (`id:` for logged events, `event:` for named notices), built once. */
 export function sseRecord(p: Payload): Buffer {
-  return p.encoded('sse', (x) => {
-    const data = x.text.includes('\n') ? x.text.split('\n').map((l) => `data: ${l}`).join('\n') : `data: ${x.text}`;
-    return Buffer.from((x.position === null ? '' : `id: ${x.position}\n`) + (x.event === null ? '' : `event: ${x.event}\n`) + data + '\n\n');
-  });
+  return p.encoded('sse', buildRecord);
 }
 
 /** The resume position of an SSE request: the Last-Event-ID header (EventSource reconnects), else `?last_event_id=`. */

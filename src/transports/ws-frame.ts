@@ -26,12 +26,17 @@ export function frameHeader(opcode: Opcode, length: number): Buffer {
   return h;
 }
 
+function build(p: Payload, opcode: Opcode): Buffer {
+  const body = p.bytes();
+  return Buffer.concat([frameHeader(opcode, body.length), body]);
+}
+// Module-level builders: nothing is allocated per recipient when the frame is already cached.
+const buildText = (p: Payload) => build(p, OPCODE.text);
+const buildBinary = (p: Payload) => build(p, OPCODE.binary);
+
 /** The complete frame of a payload (header + bytes), built once and shared by every socket it goes to. */
 export function wholeFrame(p: Payload, opcode: Opcode): Buffer {
-  return p.encoded(opcode === OPCODE.text ? 'ws:1' : 'ws:2', (x) => {
-    const body = x.bytes();
-    return Buffer.concat([frameHeader(opcode, body.length), body]);
-  });
+  return opcode === OPCODE.text ? p.encoded('ws:1', buildText) : p.encoded('ws:2', buildBinary);
 }
 
 /**

@@ -7,7 +7,7 @@ import { AirSendSession } from '../../src/dialects/airsend/protocol.js';
 import { AirSendExtras } from '../../src/dialects/airsend/extras.js';
 import { airsendRenderer } from '../../src/dialects/airsend/render.js';
 import { AIRSEND_CLOSE } from '../../src/dialects/airsend/commands.js';
-import { TracimStreamSession } from '../../src/dialects/tracim/stream.js';
+import { TracimStreamSession } from '../../src/dialects/tracim/protocol.js';
 import type { Delivered } from '../../src/events/types.js';
 import type { MemberView, SpaceView, UserRef } from '../../src/core/model.js';
 import { FakeConnection, customEvent, fakeWorld, until } from '../helpers/fakes.js';

@@ -5,7 +5,7 @@ import { HeraldError } from '../../core/errors.js';
 import { bearerToken } from '../../gateway/auth.js';
 import { parsePosition } from '../../gateway/position.js';
 import { dialectPlugin, type DialectHost } from '../plugin.js';
-import { NATIVE_CLOSE, NativeSession, type NativeOptions } from './protocol.js';
+import { NativeSession, type NativeOptions } from './protocol.js';
 
 const Config = Type.Object({
   readBurst: Type.Integer({ minimum: 1, maximum: 10_000, default: 30, env: 'HERALD_NATIVE_READ_BURST', description: '`read`/`read_all` commands a connection may send at once' }),
@@ -60,4 +60,3 @@ export const nativePlugin = dialectPlugin({
   },
 });
 
-export { NATIVE_CLOSE };

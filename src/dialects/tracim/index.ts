@@ -2,7 +2,7 @@
 // docs/dialects/tracim.md. Its REST API is still mounted from server.ts (see the note there).
 import { Type } from '@sinclair/typebox';
 import { dialectPlugin } from '../plugin.js';
-import { tracimStream } from './stream.js';
+import { tracimStream } from './protocol.js';
 
 export const tracimPlugin = dialectPlugin({
   name: 'tracim',

@@ -1,6 +1,6 @@
 // Tracim dialect HTTP API: TLM read state, session login, and the Tracim-style routes whose calls cause
 // each TLM (workspaces, members, contents, comments, todos, files, reactions, tags, subscriptions, calls).
-// The TLM stream itself is stream.ts. See docs/dialects/tracim.md.
+// The TLM stream itself is protocol.ts. See docs/dialects/tracim.md.
 // UNFINISHED (restructure): these routes move to routes/*.ts behind tracimRoutes(app, deps), fed by the
 // Tracim plugin's host (commands engineer); until then they take the Context and are mounted by herald.ts.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
