@@ -17,7 +17,6 @@ import { parseEnvelope, runCommand } from './commands.js';
 export const NATIVE_CLOSE = {
   shutdown: 1001,
   protocol_error: 1008,
-  heartbeat_timeout: 4002,
   slow_consumer: 4008,
   revoked: 4009,
 } as const;
