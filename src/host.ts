@@ -45,6 +45,11 @@ export function createHost(dialect: string, p: HostParts): DialectHost {
     },
     membership: gateway.membership,
     connections: { register: (c) => gateway.register(c) },
+    control: {
+      onRevoke: (handler) => gateway.onControl((m) => m.kind === 'revoke_space' && handler(m.user_id, m.space_id)),
+      takeover: (session) => gateway.sendControl({ kind: 'takeover', session, node: gateway.node }),
+      onTakeover: (handler) => gateway.onControl((m) => m.kind === 'takeover' && m.node !== gateway.node && handler(m.session, m.node)),
+    },
     users: {
       find: async (id) => {
         const u = await p.store.read((r) => r.user(id));

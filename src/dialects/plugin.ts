@@ -67,6 +67,15 @@ export interface DialectHost {
     /** Registers a live connection: presence, the connections gauge, and control orders (close on user deletion). */
     register(c: LiveConnection): Registration;
   };
+  /** Control orders across the cluster, for protocols that keep their own per-space or per-session state. */
+  readonly control: {
+    /** A user lost access to a space (member.removed): drop what they hold of its namespaces. */
+    onRevoke(handler: (userId: number, spaceId: number) => void): () => void;
+    /** Announces that this node took over a broker session (an MQTT client id); the old holder closes it. */
+    takeover(session: string): void;
+    /** Another node took over `session`. */
+    onTakeover(handler: (session: string, node: string) => void): () => void;
+  };
   readonly users: {
     find(id: number): Promise<UserSummary | null>;
   };

@@ -133,6 +133,16 @@ export class Gateway implements CursorHub {
     return () => this.controlHandlers.delete(handler);
   }
 
+  /** Sends a control order to every node (this one included). */
+  sendControl(m: ControlMessage): void {
+    this.bus.control.send(m);
+  }
+
+  /** This node's id in the cluster. */
+  get node(): string {
+    return this.bus.node;
+  }
+
   private handleControl(m: ControlMessage): void {
     if (m.kind === 'close_user') {
       const n = this.connections.closeUser(m.user_id, m.reason);

@@ -167,6 +167,7 @@ export function fakeWorld(o: { head?: number; heartbeatSeconds?: number; command
       },
     },
     users: { find: async (id) => ({ id, username: `u${id}`, is_admin: false, deleted: false }) },
+    control: { onRevoke: () => () => undefined, takeover: () => undefined, onTakeover: () => () => undefined },
   };
   return {
     host,
