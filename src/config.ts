@@ -1,5 +1,9 @@
-// One typed configuration, read from the environment (and overrides for tests), validated at start.
+// One typed configuration, read from the environment (and overrides for tests), validated at start. Each
+// dialect declares its own section (a TypeBox object whose properties name their variable in `env`);
+// readSection validates it here, so a bad value stops the server before it listens.
 import { randomBytes } from 'node:crypto';
+import type { TObject } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -25,15 +29,18 @@ export interface HeraldConfig {
   typingBurst: number;
   typingIntervalMs: number;
   maxFrameBytes: number;
+  /** Live events a connection holds while it replays; past this it drops them and re-reads the store. */
+  maxHeldEvents: number;
+  /** Presence lease: a node that stops renewing it counts as gone after this long (its users go offline). */
+  presenceLeaseSeconds: number;
   logLevel: string;
-  /** AirSend dialect: display_name of bot messages, and lifetime of rtm.connect's ws_token. */
-  airsendBotName: string;
-  airsendTokenTtlSeconds: number;
+  /** The environment the config was read from: dialects read their own sections from it (readSection). */
+  env: Env;
 }
 
 export class ConfigError extends Error {}
 
-type Env = Record<string, string | undefined>;
+export type Env = Record<string, string | undefined>;
 
 function int(env: Env, name: string, def: number, min: number, max: number): number {
   const raw = env[name];
@@ -96,9 +103,35 @@ export function loadConfig(env: Env = process.env, overrides: Partial<HeraldConf
     typingBurst: int(env, 'HERALD_TYPING_BURST', 3, 1, 100),
     typingIntervalMs: int(env, 'HERALD_TYPING_INTERVAL_MS', 2000, 10, 60000),
     maxFrameBytes: int(env, 'HERALD_MAX_FRAME_BYTES', 64 * 1024, 256, 16 * 1024 * 1024),
+    maxHeldEvents: int(env, 'HERALD_MAX_HELD_EVENTS', 5000, 10, 10_000_000),
+    presenceLeaseSeconds: int(env, 'HERALD_PRESENCE_LEASE_SECONDS', 30, 1, 3600),
     logLevel: env.HERALD_LOG_LEVEL || 'info',
-    airsendBotName: env.HERALD_AIRSEND_BOT_NAME || 'AirBot',
-    airsendTokenTtlSeconds: int(env, 'HERALD_AIRSEND_TOKEN_TTL_SECONDS', 120, 1, 3600),
+    env,
     ...rest,
   };
+}
+
+/**
+ * Reads one dialect's section: each property of `schema` names its variable in `env` and has a default.
+ * Values are converted from text as the schema says (integers, booleans) and checked; a bad value throws
+ * a ConfigError naming the variable.
+ */
+export function readSection(name: string, schema: TObject, env: Env): unknown {
+  const raw: Record<string, unknown> = {};
+  const vars: Record<string, string> = {};
+  for (const [key, prop] of Object.entries(schema.properties)) {
+    const variable = (prop as { env?: unknown }).env;
+    if (typeof variable !== 'string') throw new ConfigError(`dialect ${name}: setting ${key} names no environment variable (env)`);
+    vars[key] = variable;
+    const v = env[variable];
+    if (v !== undefined && v !== '') raw[key] = v;
+  }
+  const value = Value.Convert(schema, Value.Default(schema, raw));
+  if (!Value.Check(schema, value)) {
+    const first = Value.Errors(schema, value).First();
+    const key = first?.path.split('/')[1] ?? '';
+    const variable = vars[key] ?? key;
+    throw new ConfigError(`${variable} ${first ? first.message.toLowerCase() : 'is invalid'}, got "${env[variable] ?? ''}"`);
+  }
+  return value;
 }

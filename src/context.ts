@@ -1,4 +1,5 @@
-// What the composition root builds once and hands to transports, dialects and routes.
+// What the composition root builds once and hands to the HTTP routes (and, until they move behind the
+// Tracim plugin's host, Tracim's REST routes). Dialects never see it: they get a DialectHost (src/host.ts).
 import type { Logger } from 'pino';
 import type { HeraldConfig } from './config.js';
 import type { Store } from './store/store.js';

@@ -8,8 +8,11 @@ const log = pino({ level: process.env.HERALD_LOG_LEVEL || 'info' });
 
 async function main(): Promise<void> {
   let config;
+  let herald;
   try {
     config = loadConfig();
+    // Dialects' own sections are validated as startHerald begins.
+    herald = await startHerald(config, log);
   } catch (e) {
     if (e instanceof ConfigError) {
       log.fatal(`configuration error: ${e.message}`);
@@ -17,7 +20,6 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  const herald = await startHerald(config, log);
   log.info(`Herald is up at ${herald.url} (database: ${herald.ctx.store.flavor}, data dir: ${config.dataDir})`);
   const stop = (signal: string) => {
     log.info({ signal }, 'shutting down: draining connections');

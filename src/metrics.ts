@@ -15,6 +15,13 @@ export class Metrics {
   readonly framesReceived = new Counter({ name: 'herald_frames_received_total', help: 'Client frames received', labelNames: ['dialect'], registers: [this.registry] });
   readonly slowConsumers = new Counter({ name: 'herald_slow_consumers_closed_total', help: 'Connections closed because their outgoing buffer filled', labelNames: ['dialect'], registers: [this.registry] });
   readonly resumes = new Counter({ name: 'herald_resumes_total', help: 'Resume attempts by outcome', labelNames: ['outcome'], registers: [this.registry] });
+  readonly deliveryErrors = new Counter({
+    name: 'herald_delivery_errors_total',
+    help: 'Failures isolated on the delivery path (render, write to one connection, a bus subscriber, afterCommit); the event still reached everyone else',
+    labelNames: ['stage', 'dialect'],
+    registers: [this.registry],
+  });
+  readonly heldOverflows = new Counter({ name: 'herald_held_overflows_total', help: 'Replays whose held live events passed the bound and were re-read from the store', labelNames: ['dialect'], registers: [this.registry] });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });

@@ -1,22 +1,78 @@
-// Cross-node fan-out and presence. The in-process bus is the default; a NATS JetStream bus implements the
-// same interface for a cluster (see docs/architecture.md for what it must guarantee).
+// The bus between nodes, as four separate contracts: the ordered event stream, ephemeral fan-out, a
+// control plane, and presence with leases. The in-process bus (memory.ts) is the default; a NATS bus
+// implements the same contracts for a cluster and passes the same suite (test/contract/bus.test.ts).
 import type { Delivered } from '../events/types.js';
 
-export interface Presence {
-  /** Records one more connection of the user; true when it is their first anywhere. */
+/**
+ * Positioned events, published by the node that committed them (the store's afterCommit runs before the
+ * next writer, so publishes come in position order) and delivered to every node in position order.
+ * Positions are contiguous (no holes: a rollback frees its position), so a node that receives N+2 before
+ * N+1 knows exactly what is missing; it holds N+2 and reads N+1 from the store after a short wait
+ * (gateway/sequencer.ts). Implementations may therefore lose or reorder across a reconnect, never silently.
+ */
+export interface EventStream {
+  publish(events: readonly Delivered[]): void;
+  subscribe(handler: (event: Delivered) => void): () => void;
+}
+
+/** Typing and presence notices: never stored, no position, best effort, to every node. */
+export interface EphemeralFanout {
+  publish(event: Delivered): void;
+  subscribe(handler: (event: Delivered) => void): () => void;
+}
+
+/** Orders every node obeys (centrifuge's Controller). */
+export type ControlMessage =
+  /** Close every connection of the user, on every transport (deleted or deactivated user, revoked token). */
+  | { kind: 'close_user'; user_id: number; reason: string }
+  /** The user lost access to the space: drop its broker namespaces and subscriptions at once. */
+  | { kind: 'revoke_space'; user_id: number; space_id: number }
+  /** A broker session (MQTT client id) was taken over by a connection on `node`: close the old one elsewhere. */
+  | { kind: 'takeover'; session: string; node: string };
+
+export interface ControlPlane {
+  /** Reaches every node, this one included. */
+  send(message: ControlMessage): void;
+  subscribe(handler: (message: ControlMessage) => void): () => void;
+}
+
+/**
+ * Who is online anywhere in the cluster. Each node holds a lease it renews by a heartbeat; when a node
+ * stops renewing (crash, partition), its connections stop counting once the lease expires, and the users
+ * who thereby went offline are reported once, to one live node, which announces `presence.offline`.
+ */
+export interface PresenceManager {
+  /** One more connection of the user on this node; true when it is their first anywhere. */
   connect(userId: number): Promise<boolean>;
-  /** Records a closed connection; true when it was their last anywhere. */
+  /** One connection fewer on this node; true when it was their last anywhere. */
   disconnect(userId: number): Promise<boolean>;
   online(userIds: readonly number[]): Promise<Set<number>>;
+  /** Users who went offline because another node's lease expired (each reported to exactly one live node). */
+  onExpired(handler: (userIds: readonly number[]) => void): () => void;
 }
 
 export interface Bus {
+  /** This node's id in the cluster. */
+  readonly node: string;
+  readonly events: EventStream;
+  readonly ephemeral: EphemeralFanout;
+  readonly control: ControlPlane;
+  readonly presence: PresenceManager;
   /**
-   * Publishes events, in the order given. Callers publish logged events in position order (the store's
-   * afterCommit hook runs under the writer lock); subscribers receive them in that order.
+   * The commit path's publish (service/commit.ts): the ordered event stream, then the origin hooks (for
+   * example the control orders that follow from the events; they run once, on the committing node).
    */
   publish(events: readonly Delivered[]): void;
-  subscribe(handler: (event: Delivered) => void): () => void;
-  readonly presence: Presence;
+  onCommit(hook: (events: readonly Delivered[]) => void): () => void;
+  /** Stops the heartbeat and releases this node's presence lease. */
   close(): Promise<void>;
+}
+
+export interface BusOptions {
+  /** Node id (default: random). */
+  node?: string;
+  /** Presence lease: a node that has not renewed within this time counts as gone. */
+  leaseMs: number;
+  /** A subscriber threw: the bus goes on with the next one; this reports it (log and metric). */
+  onError(err: unknown, where: string): void;
 }

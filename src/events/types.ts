@@ -13,7 +13,11 @@ import type {
 } from '../core/model.js';
 import type { ContentReactionView, ContentView, SpaceRef, SubscriptionView, TagView, CallView } from '../core/content-model.js';
 
-/** Who receives an event. Resolved into user ids when the event is appended (see core/audience.ts). */
+/**
+ * Who receives an event (see core/audience.ts). The log stores the descriptor; explicit users (`users`,
+ * `admins`, `peers_of`) are resolved once at append into `event_recipients`; each node resolves space
+ * members and `all` from its own membership index at delivery (gateway/membership.ts).
+ */
 export interface Audience {
   /** Members of this space at the moment of the event. */
   space?: number;
@@ -97,13 +101,16 @@ export type EventOf<T extends EventType> = Extract<HeraldEvent, { type: T }>;
 
 export const EPHEMERAL_TYPES: ReadonlySet<string> = new Set(['typing.started', 'presence.online', 'presence.offline']);
 
-/** An event as delivered: position (null when ephemeral), time and resolved recipients. */
+/** An event as delivered: position (null when ephemeral), time, and who it is for. */
 export type Delivered<T extends HeraldEvent = HeraldEvent> = T & {
   /** Global position in commit order; each user's feed is the subsequence addressed to them. */
   id: number | null;
   at: number;
   space_id: number | null;
-  recipients: readonly number[];
+  /** The audience descriptor; a node resolves `space` and `all` against its local index. */
+  audience: Audience;
+  /** Users addressed explicitly (the rows of `event_recipients`: `users`, resolved `admins` and `peers_of`). */
+  explicit: readonly number[];
   /** Users never sent this one (the typist for typing). */
   exclude?: number;
 };

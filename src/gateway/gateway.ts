@@ -1,87 +1,189 @@
-// The gateway: which connections each user has on this node, fan-out of bus events to them (rendered
-// once per dialect), resume from a feed position, and presence (first connection in, last one out).
+// The gateway: this node's side of the bus. It keeps the membership index in position order, delivers
+// each event to the local cursors in its audience, opens and resumes feed cursors, and keeps the
+// registry of live connections (presence, control orders).
 import type { Logger } from 'pino';
-import type { Bus } from '../bus/bus.js';
+import type { Bus, ControlMessage } from '../bus/bus.js';
 import type { Store } from '../store/store.js';
-import type { Ephemeral } from '../service/ephemeral.js';
+import type { StoredEvent } from '../store/log.js';
 import type { Delivered } from '../events/types.js';
 import type { Metrics } from '../metrics.js';
-import { Prepared } from './prepared.js';
-import type { Session } from './session.js';
+import type { Renderer, View } from '../dialects/render.js';
+import type { Payload } from './connection.js';
+import { FeedCursor, type CursorHub, type FeedFilter } from './cursor.js';
+import { Delivery, renderPayload } from './delivery.js';
+import type { MembershipIndex } from './membership.js';
+import { EventViews } from './views.js';
+import { Sequencer } from './sequencer.js';
+import { ConnectionRegistry, type LiveConnection, type Registration } from './registry.js';
+import { PresenceView } from './presence-view.js';
 
 export type ResetReason = 'position_too_old' | 'position_ahead' | 'epoch_mismatch';
 
 export interface AttachResult {
   epoch: string;
-  /** The position the connection starts from: the resume position, or the log head. */
+  /** The position the cursor starts from: the resume position, or the log head. */
   position: number;
   /** Set when a resume was asked for and cannot be honoured: the client must reload its state. */
   reset: ResetReason | null;
 }
 
-const REPLAY_BATCH = 500;
+export interface OpenFeed {
+  userId: number;
+  renderer: Renderer;
+  filter?: FeedFilter;
+  /** Position to resume after (null: start at the head). */
+  resume: number | null;
+  /** The epoch the client's position belongs to, when it knows it. */
+  epoch: string | null;
+}
 
-export class Gateway {
-  private readonly byUser = new Map<number, Set<Session>>();
-  private readonly unsubscribe: () => void;
-  private closing = false;
+export interface GatewayOptions {
+  /** Live events a cursor holds during its replay before it drops them and re-reads the store. */
+  maxHeld: number;
+  /** How long a gap in the ordered stream may stay open before it is read from the store. */
+  gapWaitMs: number;
+  /** Presence transitions (first connection in, last one out, or a dead node's users). */
+  presenceChanged(userId: number, online: boolean): void;
+}
+
+/** A stored feed row as a delivered event (replays carry no audience: the feed already chose the user). */
+export function fromStored(e: StoredEvent): Delivered {
+  return { type: e.type, data: e.data, id: e.id, at: e.at, space_id: e.space_id, audience: {}, explicit: [] } as Delivered;
+}
+
+export class Gateway implements CursorHub {
+  readonly connections: ConnectionRegistry;
+  readonly presence: PresenceView;
+  readonly maxHeld: number;
+  private readonly delivery: Delivery;
+  private readonly sequencer: Sequencer;
+  private readonly unsubscribe: (() => void)[] = [];
 
   constructor(
     private readonly store: Store,
     private readonly bus: Bus,
-    private readonly ephemeral: Ephemeral,
+    readonly membership: MembershipIndex,
     private readonly metrics: Metrics,
     private readonly log: Logger,
+    private readonly opts: GatewayOptions,
   ) {
-    this.unsubscribe = bus.subscribe((ev) => this.dispatch(ev));
+    this.maxHeld = opts.maxHeld;
+    this.delivery = new Delivery(membership, {
+      delivered: (dialect, n) => metrics.deliveries.inc({ dialect }, n),
+      lag: (s) => metrics.deliveryLag.observe(s),
+      failed: (stage, dialect) => metrics.deliveryErrors.inc({ stage, dialect }),
+    }, log);
+    this.presence = new PresenceView((ids) => bus.presence.online(ids));
+    this.connections = new ConnectionRegistry(
+      bus.presence,
+      {
+        online: (uid) => opts.presenceChanged(uid, true),
+        offline: (uid) => opts.presenceChanged(uid, false),
+        gauge: (dialect, transport, d) => metrics.connections.inc({ dialect, transport }, d),
+      },
+      log,
+    );
+    this.sequencer = new Sequencer({
+      gapWaitMs: opts.gapWaitMs,
+      fill: (after, limit) => store.read((r) => r.log.range(after, limit)),
+      deliver: (ev) => this.onOrdered(ev),
+      onError: (err) => log.error({ err }, 'filling a gap in the event stream failed'),
+    });
   }
 
-  private prepare(session: Session, ev: Delivered): Prepared | null {
-    const text = session.dialect.render(ev);
-    return text === null ? null : new Prepared(ev.id, text);
+  /** Subscribes to the bus, then seeds the membership index under the writer lock (nothing commits in between). */
+  async start(): Promise<void> {
+    this.unsubscribe.push(
+      this.bus.events.subscribe((ev) => this.sequencer.push(ev)),
+      this.bus.ephemeral.subscribe((ev) => this.onEphemeral(ev)),
+      this.bus.control.subscribe((m) => this.handleControl(m)),
+      this.bus.presence.onExpired((ids) => ids.forEach((uid) => this.opts.presenceChanged(uid, false))),
+    );
+    const seed = await this.store.write((tx) => tx.log.membershipSnapshot());
+    this.membership.seed(seed);
+    this.sequencer.start(seed.head);
   }
 
-  /** Hot path: one render per dialect per event, then the same bytes to every recipient connection. */
-  private dispatch(ev: Delivered): void {
-    const cache = new Map<string, Prepared | null>();
-    const delivered = new Map<string, number>();
-    for (const uid of ev.recipients) {
-      if (uid === ev.exclude) continue;
-      const sessions = this.byUser.get(uid);
-      if (sessions === undefined) continue;
-      for (const s of sessions) {
-        if (s.dialect.accepts !== undefined && !s.dialect.accepts(ev, uid)) continue;
-        let p = cache.get(s.dialect.name);
-        if (p === undefined) {
-          p = this.prepare(s, ev);
-          cache.set(s.dialect.name, p);
-        }
-        s.offer(ev, p);
-        if (p !== null) delivered.set(s.dialect.name, (delivered.get(s.dialect.name) ?? 0) + 1);
-      }
+  private guarded(stage: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.metrics.deliveryErrors.inc({ stage, dialect: '' });
+      this.log.error({ err, stage }, 'event handling failed');
     }
-    if (ev.id !== null) this.metrics.eventsAppended.inc({ type: ev.type.startsWith('custom.') ? 'custom' : ev.type });
-    if (delivered.size > 0) {
-      for (const [dialect, count] of delivered) this.metrics.deliveries.inc({ dialect }, count);
-      this.metrics.deliveryLag.observe((Date.now() - ev.at) / 1000);
+  }
+
+  /** In position order: membership first (the event's own change counts), then delivery, then the presence view. */
+  private onOrdered(ev: Delivered): void {
+    this.guarded('membership', () => this.membership.apply(ev));
+    this.guarded('dispatch', () => this.delivery.dispatch(ev));
+    this.guarded('presence', () => this.presence.onEvent(ev));
+  }
+
+  private onEphemeral(ev: Delivered): void {
+    this.guarded('dispatch', () => this.delivery.dispatch(ev));
+    this.guarded('presence', () => this.presence.onEvent(ev));
+  }
+
+  private readonly controlHandlers = new Set<(m: ControlMessage) => void>();
+
+  /** Control orders as they arrive (the broker listens for revocations and takeovers). */
+  onControl(handler: (m: ControlMessage) => void): () => void {
+    this.controlHandlers.add(handler);
+    return () => this.controlHandlers.delete(handler);
+  }
+
+  /** Sends a control order to every node (this one included). */
+  sendControl(m: ControlMessage): void {
+    this.bus.control.send(m);
+  }
+
+  /** This node's id in the cluster. */
+  get node(): string {
+    return this.bus.node;
+  }
+
+  private handleControl(m: ControlMessage): void {
+    if (m.kind === 'close_user') {
+      const n = this.connections.closeUser(m.user_id, m.reason);
+      if (n > 0) this.log.info({ userId: m.user_id, connections: n, reason: m.reason }, "closed a user's connections");
     }
+    for (const h of this.controlHandlers) this.guarded('control', () => h(m));
+  }
+
+  // ---- feeds ------------------------------------------------------------------------------------------
+
+  async head(): Promise<{ position: number; epoch: string }> {
+    const [position, epoch] = await Promise.all([this.store.read((r) => r.logHead()), this.store.epoch()]);
+    return { position, epoch };
   }
 
   /**
-   * Registers a connection (live events are held from here on) and decides where its feed starts.
-   * Call `replay` next, after sending any welcome frame.
+   * Opens a cursor: registered first (live events are held from here on), then the start is decided.
+   * The caller sends its welcome, attaches a sink and calls `replay`.
    */
-  async attach(session: Session, resume: number | null, epoch: string | null): Promise<AttachResult> {
-    let set = this.byUser.get(session.userId);
-    if (!set) this.byUser.set(session.userId, (set = new Set()));
-    set.add(session);
-    session.onSlowConsumer = () => this.metrics.slowConsumers.inc({ dialect: session.dialect.name });
-    this.metrics.connections.inc({ dialect: session.dialect.name, transport: session.transport });
-    this.bus.presence
-      .connect(session.userId)
-      .then((first) => (first ? this.ephemeral.presenceChanged(session.userId, true) : undefined))
-      .catch((err: unknown) => this.log.error({ err }, 'presence (online) failed'));
+  async open(o: OpenFeed): Promise<{ cursor: FeedCursor; start: AttachResult }> {
+    const cursor = new FeedCursor(this, o.userId, o.renderer, o.filter ?? null, 0);
+    cursor.hold();
+    try {
+      const start = await this.decide(o.resume, o.epoch);
+      cursor.position = start.position;
+      return { cursor, start };
+    } catch (err) {
+      cursor.close();
+      throw err;
+    }
+  }
 
+  /** Resumes a detached cursor from its own position (an explicit reset when that is no longer possible). */
+  async resume(cursor: FeedCursor): Promise<AttachResult> {
+    cursor.hold();
+    const start = await this.decide(cursor.position, null);
+    cursor.position = start.position;
+    return start;
+  }
+
+  private async decide(resume: number | null, epoch: string | null): Promise<AttachResult> {
     const storeEpoch = await this.store.epoch();
     const { head, pruned } = await this.store.read(async (r) => ({ head: await r.logHead(), pruned: Number((await r.meta('pruned_through')) ?? 0) }));
     let reset: ResetReason | null = null;
@@ -93,48 +195,71 @@ export class Gateway {
       else position = resume;
       this.metrics.resumes.inc({ outcome: reset ?? 'ok' });
     }
-    session.position = position;
     return { epoch: storeEpoch, position, reset };
   }
 
-  /** Sends every event the user missed after the session's position, then releases held live events. */
-  async replay(session: Session): Promise<void> {
-    for (;;) {
-      const batch = await this.store.read((r) => r.feed(session.userId, session.position, REPLAY_BATCH));
-      for (const e of batch) {
-        const ev = { type: e.type, data: e.data, id: e.id, at: e.at, space_id: e.space_id, recipients: [] } as unknown as Delivered;
-        const frame = session.dialect.accepts === undefined || session.dialect.accepts(ev, session.userId) ? this.prepare(session, ev) : null;
-        // A replay can be far larger than the outgoing bound: pace it by the socket instead of failing.
-        if (session.backlogged()) await session.drained();
-        if (session.closed || !session.push(ev, frame)) return;
-      }
-      if (batch.length < REPLAY_BATCH || session.closed) break;
-    }
-    session.goLive((ev) => this.prepare(session, ev));
+  /** A user's feed after `after`, oldest first; or before `before`, newest first (paged inboxes). */
+  async page(userId: number, o: { after?: number; before?: number; limit: number }): Promise<Delivered[]> {
+    const rows = await this.store.read((r) => (o.before !== undefined ? r.log.feedBefore(userId, o.before, o.limit) : r.feed(userId, o.after ?? 0, o.limit)));
+    return rows.map(fromStored);
   }
 
-  detach(session: Session): void {
-    const set = this.byUser.get(session.userId);
-    if (!set?.delete(session)) return;
-    if (set.size === 0) this.byUser.delete(session.userId);
-    this.metrics.connections.dec({ dialect: session.dialect.name, transport: session.transport });
-    if (this.closing) return; // presence of a node going down is the cluster's business, not this store's
-    this.bus.presence
-      .disconnect(session.userId)
-      .then((last) => (last ? this.ephemeral.presenceChanged(session.userId, false) : undefined))
-      .catch((err: unknown) => this.log.error({ err }, 'presence (offline) failed'));
+  // ---- CursorHub ----------------------------------------------------------------------------------------
+
+  track(cursor: FeedCursor): void {
+    this.delivery.add(cursor);
   }
+
+  untrack(cursor: FeedCursor): void {
+    this.delivery.remove(cursor);
+  }
+
+  read(userId: number, after: number, limit: number): Promise<Delivered[]> {
+    return this.page(userId, { after, limit });
+  }
+
+  render(cursor: FeedCursor, ev: Delivered): { payload: Payload | null; view: View } {
+    const views = new EventViews(ev, this.membership);
+    const view: View = cursor.renderer.privateFields ? views.viewFor(cursor.userId) : 'full';
+    const payload = renderPayload(cursor.renderer, views, view, (err, r) => {
+      this.metrics.deliveryErrors.inc({ stage: 'render', dialect: r.name });
+      this.log.error({ err, dialect: r.name, type: ev.type, id: ev.id }, 'render failed during a replay');
+    });
+    return { payload, view };
+  }
+
+  heldOverflow(cursor: FeedCursor): void {
+    this.metrics.heldOverflows.inc({ dialect: cursor.renderer.name });
+  }
+
+  // ---- connections and presence -------------------------------------------------------------------------
+
+  /** Registers a live connection (presence, gauge, control orders); the presence view re-checks its user. */
+  register(c: LiveConnection): Registration {
+    const r = this.connections.register(c);
+    this.presence.refresh([c.userId]);
+    return {
+      unregister: () => {
+        r.unregister();
+        this.presence.refresh([c.userId]);
+      },
+    };
+  }
+
+  onlineUsers(userIds: readonly number[]): Promise<Set<number>> {
+    return this.bus.presence.online(userIds);
+  }
+
+  // ---- lifecycle ----------------------------------------------------------------------------------------
 
   connectionCount(): number {
-    let n = 0;
-    for (const s of this.byUser.values()) n += s.size;
-    return n;
+    return this.connections.count();
   }
 
-  /** Closes every connection (clients resume elsewhere or after restart). */
+  /** Stops receiving and closes every connection (clients resume elsewhere or after restart). */
   closeAll(): void {
-    this.closing = true;
-    this.unsubscribe();
-    for (const set of [...this.byUser.values()]) for (const s of [...set]) s.close('shutdown', 'server shutting down: reconnect and resume');
+    for (const u of this.unsubscribe.splice(0)) u();
+    this.sequencer.stop();
+    this.connections.closeAll('server shutting down: reconnect and resume');
   }
 }

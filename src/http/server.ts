@@ -1,28 +1,18 @@
 // The HTTP server: fastify, typebox schemas (which also produce /openapi.json), problem-JSON errors.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import multipart from '@fastify/multipart';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Context } from '../context.js';
 import { HeraldError } from '../core/errors.js';
-import type { Actor } from '../core/actor.js';
 import { userRoutes } from './routes/users.js';
 import { spaceRoutes } from './routes/spaces.js';
 import { messageRoutes } from './routes/messages.js';
 import { fileRoutes } from './routes/files.js';
 import { opsRoutes } from './routes/ops.js';
 import { typeboxValidator } from './validation.js';
-import { bearerToken } from '../gateway/auth.js';
 
 export type App = FastifyInstance;
-
-/** Resolves and checks the caller of an authenticated route. */
-export async function actorOf(ctx: Context, req: FastifyRequest): Promise<Actor> {
-  const q = req.query as { access_token?: unknown } | undefined;
-  const actAs = req.headers['x-herald-user'];
-  const token = bearerToken(req.headers.authorization, typeof q?.access_token === 'string' ? q.access_token : undefined) ?? '';
-  return (await ctx.auth.authenticate({ token, allowServer: true, actAs: typeof actAs === 'string' ? actAs : undefined })).actor;
-}
 
 /** Builds the HTTP app; `mount` lets the composition root add realtime endpoints (SSE streams, dialect routes). */
 export async function buildHttp(ctx: Context, mount: ((app: FastifyInstance) => void)[] = []): Promise<FastifyInstance> {

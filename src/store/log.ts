@@ -1,9 +1,12 @@
-// The event log: positions (head + 1 under the writer lock), append with audience resolution, per-user
-// feeds for resume, pruning, and the meta keys that describe the log (epoch, pruned_through).
-import { sql } from 'kysely';
-import type { Delivered, HeraldEvent } from '../events/types.js';
+// The event log: positions (head + 1 under the writer lock), append with the explicit recipients resolved,
+// per-user feeds for resume, the membership snapshot a node seeds its index from, pruning, and the meta
+// keys that describe the log (epoch, pruned_through).
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Audience, Delivered, HeraldEvent } from '../events/types.js';
 import { audienceOf, spaceOf } from '../core/audience.js';
-import type { Db } from './repo.js';
+import type { DB } from './schema.js';
+
+type Db = Kysely<DB> | Transaction<DB>;
 
 const n = (v: unknown) => Number(v);
 
@@ -15,13 +18,23 @@ export interface StoredEvent {
   data: unknown;
 }
 
+/** Who is a member of what, who is an administrator, as of `head` (read under the writer lock). */
+export interface MembershipSnapshot {
+  head: number;
+  members: { space_id: number; user_id: number }[];
+  deletedSpaces: number[];
+  admins: number[];
+  /** Users not deleted. */
+  users: number;
+}
+
 export class EventLog {
   /** Log head inside a write transaction: read once under the writer lock, then advanced locally. */
   private cachedHead: number | null = null;
 
   constructor(
     private readonly db: Db,
-    private readonly members: { memberIds(spaceId: number): Promise<number[]>; peersOf(userId: number): Promise<number[]> },
+    private readonly members: { peersOf(userId: number): Promise<number[]> },
   ) {}
 
   // ---- meta -------------------------------------------------------------------------------------
@@ -44,7 +57,11 @@ export class EventLog {
     return this.cachedHead;
   }
 
-  /** Appends one event (only inside a write transaction) and resolves who receives it, as of now. */
+  /**
+   * Appends one event (only inside a write transaction). Only the explicit recipients are resolved here
+   * (they are stored for resume); space members and `all` are resolved by each node at delivery, so the
+   * writer lock never costs O(members) or O(users).
+   */
   async append(ev: HeraldEvent, at: number): Promise<Delivered> {
     const audience = audienceOf(ev);
     const id = (await this.head()) + 1;
@@ -63,25 +80,63 @@ export class EventLog {
     if (explicit.size) {
       await this.db.insertInto('event_recipients').values([...explicit].map((user_id) => ({ event_id: id, user_id }))).execute();
     }
-    const recipients = new Set(explicit);
-    if (audience.space !== undefined) for (const uid of await this.members.memberIds(audience.space)) recipients.add(uid);
-    if (audience.all) for (const r of await this.db.selectFrom('users').select('id').where('deleted', '=', 0).execute()) recipients.add(n(r.id));
-    return { ...ev, id, at, space_id, recipients: [...recipients] };
+    return { ...ev, id, at, space_id, audience, explicit: [...explicit] };
+  }
+
+  /** Logged events after `after`, as published (audience and explicit recipients): a node fills a gap in its stream from here. */
+  async range(after: number, limit: number): Promise<Delivered[]> {
+    const rows = await this.db.selectFrom('events').selectAll().where('id', '>', after).orderBy('id').limit(limit).execute();
+    if (rows.length === 0) return [];
+    const ids = rows.map((r) => n(r.id));
+    const explicit = new Map<number, number[]>();
+    for (const r of await this.db.selectFrom('event_recipients').select(['event_id', 'user_id']).where('event_id', 'in', ids).execute()) {
+      const list = explicit.get(n(r.event_id)) ?? [];
+      list.push(n(r.user_id));
+      explicit.set(n(r.event_id), list);
+    }
+    return rows.map((r) => {
+      const audience: Audience = {};
+      if (r.audience_space !== null) audience.space = n(r.audience_space);
+      if (n(r.audience_all) === 1) audience.all = true;
+      const id = n(r.id);
+      return { type: r.type, data: JSON.parse(r.data) as unknown, id, at: n(r.at), space_id: r.space_id === null ? null : n(r.space_id), audience, explicit: explicit.get(id) ?? [] } as Delivered;
+    });
+  }
+
+  /** Membership as of the log head; call inside a write transaction so nothing commits in between. */
+  async membershipSnapshot(): Promise<MembershipSnapshot> {
+    const head = await this.head();
+    const members = (await this.db.selectFrom('members').select(['space_id', 'user_id']).execute()).map((r) => ({ space_id: n(r.space_id), user_id: n(r.user_id) }));
+    const deletedSpaces = (await this.db.selectFrom('spaces').select('id').where('deleted', '=', 1).execute()).map((r) => n(r.id));
+    const admins = (await this.db.selectFrom('users').select('id').where('is_admin', '=', 1).execute()).map((r) => n(r.id));
+    const users = await this.db.selectFrom('users').select((eb) => eb.fn.countAll().as('c')).where('deleted', '=', 0).executeTakeFirst();
+    return { head, members, deletedSpaces, admins, users: n(users?.c ?? 0) };
   }
 
   /** The events addressed to `userId` after position `after`, in log order (broadcasts only from their sign-up on). */
-  async feed(userId: number, after: number, limit: number): Promise<StoredEvent[]> {
+  feed(userId: number, after: number, limit: number): Promise<StoredEvent[]> {
+    return this.page(userId, { after, limit, newestFirst: false });
+  }
+
+  /** The events addressed to `userId` before position `before`, newest first (paged inboxes). */
+  feedBefore(userId: number, before: number, limit: number): Promise<StoredEvent[]> {
+    return this.page(userId, { after: 0, before, limit, newestFirst: true });
+  }
+
+  private async page(userId: number, o: { after: number; before?: number; limit: number; newestFirst: boolean }): Promise<StoredEvent[]> {
+    const { after, limit } = o;
+    const before = o.before ?? Number.MAX_SAFE_INTEGER;
     const rows = await sql<{ id: number | string; type: string; at: number | string; space_id: number | null; data: string }>`
       select e.id, e.type, e.at, e.space_id, e.data from events e
-      where e.id > ${after} and e.id in (
+      where e.id > ${after} and e.id < ${before} and e.id in (
         select e2.id from events e2
           join membership_log m on m.space_id = e2.audience_space and m.user_id = ${userId}
-          where e2.id > ${after} and e2.id > m.from_pos and (m.to_pos is null or e2.id <= m.to_pos)
-        union select r.event_id from event_recipients r where r.user_id = ${userId} and r.event_id > ${after}
-        union select e3.id from events e3 where e3.audience_all = 1 and e3.id > ${after}
+          where e2.id > ${after} and e2.id < ${before} and e2.id > m.from_pos and (m.to_pos is null or e2.id <= m.to_pos)
+        union select r.event_id from event_recipients r where r.user_id = ${userId} and r.event_id > ${after} and r.event_id < ${before}
+        union select e3.id from events e3 where e3.audience_all = 1 and e3.id > ${after} and e3.id < ${before}
           and e3.at >= (select u.created_at from users u where u.id = ${userId})
       )
-      order by e.id
+      order by e.id ${o.newestFirst ? sql`desc` : sql`asc`}
       limit ${limit}`.execute(this.db);
     return rows.rows.map((r) => ({ id: n(r.id), type: r.type, at: n(r.at), space_id: r.space_id, data: JSON.parse(r.data) as unknown }));
   }

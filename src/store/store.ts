@@ -13,8 +13,14 @@ import { Repo } from './repo.js';
 
 export interface Store {
   readonly flavor: Flavor;
-  /** Runs `fn` in a write transaction. `afterCommit` runs before the next writer starts, so callers can publish in commit order. */
+  /**
+   * Runs `fn` in a write transaction. `afterCommit` runs before the next writer starts, so callers can
+   * publish in commit order. A throwing `afterCommit` never fails the committed write: it is reported to
+   * `onAfterCommitError` and the result is returned.
+   */
   write<T>(fn: (tx: Repo) => Promise<T>, afterCommit?: (result: T) => void): Promise<T>;
+  /** Where a throwing `afterCommit` is reported (the composition root logs and counts it). */
+  onAfterCommitError: (err: unknown) => void;
   /** Runs reads outside a transaction. */
   read<T>(fn: (r: Repo) => Promise<T>): Promise<T>;
   /** Identifies this log; a new database means positions from an old one mean nothing. */
@@ -27,6 +33,7 @@ const WRITER_LOCK_KEY = 7_243_001;
 class KyselyStore implements Store {
   private readonly mutex = new Mutex();
   private epochValue: string | null = null;
+  onAfterCommitError: (err: unknown) => void = () => undefined;
 
   constructor(
     readonly flavor: Flavor,
@@ -48,7 +55,12 @@ class KyselyStore implements Store {
         if (this.flavor === 'postgres') await sql`select pg_advisory_xact_lock(${WRITER_LOCK_KEY})`.execute(trx);
         return fn(new Repo(trx));
       });
-      afterCommit?.(result);
+      try {
+        afterCommit?.(result);
+      } catch (err) {
+        // Committed is committed: the caller must not retry a write that succeeded.
+        this.onAfterCommitError(err);
+      }
       return result;
     });
   }

@@ -1,118 +1,134 @@
-// Server-Sent Events transport: a hijacked HTTP response that stays open, keep-alive comments, a retry hint.
+// Server-Sent Events transport: one lifecycle for every SSE dialect. The dialect's `accept` authenticates
+// (errors are problem JSON); then the reply is hijacked and stays open with a retry hint and keep-alive
+// comments, as a write-only connection. Logged events carry `id:` so EventSource resumes by Last-Event-ID.
 import type { ServerResponse } from 'node:http';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Session, type CloseReason } from '../gateway/session.js';
-import type { Prepared } from '../gateway/prepared.js';
-import type { AttachResult } from '../gateway/gateway.js';
-import type { Dialect } from '../dialects/dialect.js';
-import type { Context } from '../context.js';
-import { badRequest } from '../core/errors.js';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { Payload } from '../gateway/connection.js';
+import type { SseListener } from '../gateway/listeners.js';
+import { parsePosition } from '../gateway/position.js';
+import { BaseConnection } from './base.js';
+import { OutBuffer, whenDrained } from './out-buffer.js';
 
-/** A feed position sent by a client (Last-Event-ID, ?resume=): a non-negative integer, or null when absent. */
-export function parsePosition(raw: string | null | undefined): number | null {
-  if (raw === null || raw === undefined || raw === '') return null;
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < 0) throw badRequest('a resume position (resume, Last-Event-ID) must be a non-negative integer');
-  return n;
+export interface SseTransportOptions {
+  maxBufferedBytes: number;
+  heartbeatSeconds: number;
+  log: Logger;
 }
 
-/** The resume position of an SSE request: the Last-Event-ID header (EventSource reconnects), else `fallback`. */
-export function lastEventId(req: FastifyRequest, fallback: string | undefined): number | null {
+function buildRecord(x: Payload): Buffer {
+  const data = x.text.includes('\n') ? x.text.split('\n').map((l) => `data: ${l}`).join('\n') : `data: ${x.text}`;
+  return Buffer.from((x.position === null ? '' : `id: ${x.position}\n`) + (x.event === null ? '' : `event: ${x.event}\n`) + data + '\n\n');
+}
+
+/** The SSE record of a payload (`id:` for logged events, `event:` for named notices), built once. */
+export function sseRecord(p: Payload): Buffer {
+  return p.encoded('sse', buildRecord);
+}
+
+/** The resume position of an SSE request: the Last-Event-ID header (EventSource reconnects), else `?last_event_id=`. */
+export function lastEventId(req: FastifyRequest): number | null {
   const header = req.headers['last-event-id'];
-  return parsePosition((Array.isArray(header) ? header[0] : header) ?? fallback);
+  const q = (req.query as { last_event_id?: unknown } | undefined)?.last_event_id;
+  return parsePosition((Array.isArray(header) ? header[0] : header) ?? (typeof q === 'string' ? q : undefined));
 }
 
-export interface SseStream {
-  userId: number;
-  dialect: Dialect;
-  resume: number | null;
-  epoch: string | null;
-  retryMs: number;
-  /** The dialect's own start frames (welcome, reset), sent after attach and before the replay. */
-  announce(session: SseSession, plan: AttachResult): void;
-}
-
-/**
- * Serves one SSE stream for every dialect alike: hijacks the reply, registers the session (live events
- * are held from then on), lets the dialect announce the start, replays what was missed, then goes live.
- */
-export async function serveSse(ctx: Context, req: FastifyRequest, reply: FastifyReply, o: SseStream): Promise<void> {
-  reply.hijack();
-  openSseResponse(reply.raw, o.retryMs);
-  const session = new SseSession(o.userId, o.dialect, reply.raw, ctx.config.maxConnectionBufferBytes, ctx.config.heartbeatSeconds);
-  req.raw.on('close', () => {
-    session.dispose();
-    ctx.gateway.detach(session);
-  });
-  try {
-    o.announce(session, await ctx.gateway.attach(session, o.resume, o.epoch));
-    await ctx.gateway.replay(session);
-  } catch (err) {
-    ctx.log.error({ err, dialect: o.dialect.name }, 'sse stream start failed');
-    session.close('protocol_error', 'could not start the stream');
-  }
-}
-
-export function openSseResponse(res: ServerResponse, retryMs: number, extraHeaders: Record<string, string> = {}): void {
-  res.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache, no-transform',
-    connection: 'keep-alive',
-    'x-accel-buffering': 'no',
-    ...extraHeaders,
-  });
-  res.write(`retry: ${retryMs}\n\n`);
-}
-
-export class SseSession extends Session {
+export class SseConnection extends BaseConnection {
+  readonly transport = 'sse' as const;
+  private readonly out: OutBuffer;
   private readonly keepAlive: NodeJS.Timeout;
 
   constructor(
-    userId: number,
-    dialect: Dialect,
     private readonly res: ServerResponse,
+    remoteAddress: string,
     private readonly maxBuffered: number,
     heartbeatSeconds: number,
   ) {
-    super(userId, dialect, 'sse');
-    this.keepAlive = setInterval(() => this.res.write(': keep-alive\n\n'), heartbeatSeconds * 1000);
+    super(null, remoteAddress);
+    this.out = new OutBuffer(res, maxBuffered);
+    this.keepAlive = setInterval(() => this.out.push(KEEP_ALIVE), heartbeatSeconds * 1000);
     this.keepAlive.unref();
   }
 
-  protected write(frame: Prepared): boolean {
-    if (this.res.writableLength > this.maxBuffered) return false;
-    this.res.write(frame.sseRecord());
+  send(p: Payload): boolean {
+    if (this.closed) return true;
+    const record = sseRecord(p);
+    if (!this.out.fits(record.length)) return false;
+    this.out.push(record);
     return true;
   }
 
   backlogged(): boolean {
-    return this.res.writableLength > this.maxBuffered / 2;
+    return this.out.backlogged();
   }
 
   drained(): Promise<void> {
-    return this.whenDrained(this.res);
+    this.out.flush();
+    return whenDrained(this.res, this.closed);
   }
 
-
-  close(reason: CloseReason, message: string): void {
+  /** Ends the stream after what is queued, with a comment saying why; a client that stopped reading is cut instead. */
+  close(code: number, reason: string): void {
     if (this.closed) return;
-    this.closed = true;
+    if (this.res.writableLength + this.out.pending > this.maxBuffered) return this.terminate();
+    this.out.flush();
     clearInterval(this.keepAlive);
-    if (reason === 'slow_consumer') {
-      this.res.destroy();
-    } else {
-      this.res.end(`: closed (${reason}): ${message}\n\n`);
+    this.res.end(`: closed (${code}): ${reason}\n\n`);
+    this.finish({ code, reason, cause: 'local' });
+  }
+
+  terminate(): void {
+    if (this.closed) return;
+    clearInterval(this.keepAlive);
+    this.out.clear();
+    this.res.destroy();
+    this.finish({ code: 1006, reason: 'terminated', cause: 'local' });
+  }
+
+  /** The client went away. */
+  gone(): void {
+    clearInterval(this.keepAlive);
+    this.out.clear();
+    this.finish({ code: 1001, reason: 'client disconnected', cause: 'peer' });
+  }
+}
+
+const KEEP_ALIVE = Buffer.from(': keep-alive\n\n');
+
+export class SseTransport {
+  private readonly conns = new Set<SseConnection>();
+
+  constructor(private readonly o: SseTransportOptions) {}
+
+  /** Registers each listener's GET route (call before the server listens). */
+  mount(app: FastifyInstance, listeners: readonly SseListener[]): void {
+    for (const l of listeners) {
+      app.get(l.path, { schema: l.schema ?? {} }, async (req, reply) => {
+        const open = await l.accept(req, () => lastEventId(req));
+        reply.hijack();
+        const res = reply.raw;
+        res.writeHead(200, {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-cache, no-transform',
+          connection: 'keep-alive',
+          'x-accel-buffering': 'no',
+        });
+        res.write(`retry: ${l.retryMs}\n\n`);
+        const conn = new SseConnection(res, req.ip, this.o.maxBufferedBytes, this.o.heartbeatSeconds);
+        this.conns.add(conn);
+        conn.onClose(() => this.conns.delete(conn));
+        req.raw.on('close', () => conn.gone());
+        try {
+          open(conn);
+        } catch (err) {
+          this.o.log.error({ err, path: l.path }, 'sse stream failed to start');
+          conn.close(1011, 'could not start the stream');
+        }
+      });
     }
   }
 
-  /** A named SSE event (ignored by `onmessage`), for dialect-specific notices outside the feed. */
-  notice(event: string, data: unknown): void {
-    if (!this.closed) this.res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-  }
-
-  /** Called when the client went away: stops timers without writing. */
-  dispose(): void {
-    this.closed = true;
-    clearInterval(this.keepAlive);
+  close(): void {
+    for (const c of [...this.conns]) c.close(1001, 'server shutting down: reconnect and resume');
   }
 }

@@ -61,8 +61,22 @@ const personal = (userId: number): HeraldEvent => ({
   data: { unread: { user_id: userId, space_id: 0, space_unread: 0, total_unread: 0, oldest_unread_id: 0 }, all_read: false },
 });
 
-async function appendOne(store: Store, ev: HeraldEvent, at = T0): Promise<Delivered> {
-  return store.write((tx) => tx.append(ev, at));
+type Resolved = Delivered & { recipients: number[] };
+
+/**
+ * An appended event with the recipients a node resolves for it: the explicit users the log stored, plus
+ * the space's members and every user as of the append (read in the same transaction, as the node's
+ * membership index holds them at that position).
+ */
+async function resolved(tx: Repo, d: Delivered): Promise<Resolved> {
+  const out = new Set(d.explicit);
+  if (d.audience.space !== undefined) for (const u of await tx.memberIds(d.audience.space)) out.add(u);
+  if (d.audience.all) for (const r of await tx.db.selectFrom('users').select('id').where('deleted', '=', 0).execute()) out.add(Number(r.id));
+  return { ...d, recipients: [...out] };
+}
+
+async function appendOne(store: Store, ev: HeraldEvent, at = T0): Promise<Resolved> {
+  return store.write(async (tx) => resolved(tx, await tx.append(ev, at)));
 }
 
 async function feedIds(store: Store, userId: number, after = 0, limit = 1000): Promise<number[]> {
@@ -431,12 +445,12 @@ function storeContract(name: string, factory: Factory, options: { skip?: string;
     });
 
     // -- event log: positions ---------------------------------------------------------------------------
-    test('log: appends get head+1, contiguous within and across writes, and report resolved recipients', async () => {
+    test('log: appends get head+1, contiguous within and across writes, and carry their audience and explicit recipients', async () => {
       await withStore(factory, async ({ store }) => {
         const [a, b] = await addUsers(store, 'la', 'lb');
         const s = await addSpace(store, a, [b]);
         assert.equal(await store.read((r) => r.logHead()), 0);
-        const [d1, d2] = await store.write(async (tx) => [await tx.append(custom(s, 'one'), T0 + 1), await tx.append(personal(b.id), T0 + 2)]);
+        const [d1, d2] = await store.write(async (tx) => [await resolved(tx, await tx.append(custom(s, 'one'), T0 + 1)), await resolved(tx, await tx.append(personal(b.id), T0 + 2))]);
         const d3 = await appendOne(store, custom(null, 'three'), T0 + 3);
         assert.deepEqual([d1.id, d2.id, d3.id], [1, 2, 3]);
         assert.equal(await store.read((r) => r.logHead()), 3);
@@ -444,9 +458,12 @@ function storeContract(name: string, factory: Factory, options: { skip?: string;
 
         assert.equal(d1.space_id, s);
         assert.equal(d1.at, T0 + 1);
+        assert.deepEqual([d1.audience, d1.explicit], [{ space: s }, []], 'a space event carries its space, resolved by each node');
         assert.deepEqual(sorted(d1.recipients), sorted([a.id, b.id]));
         assert.equal(d2.space_id, null);
+        assert.deepEqual(d2.explicit, [b.id], 'explicit recipients are resolved at append');
         assert.deepEqual(d2.recipients, [b.id]);
+        assert.deepEqual([d3.audience, d3.explicit], [{ all: true }, []]);
         assert.deepEqual(sorted(d3.recipients), sorted([a.id, b.id]), 'audience_all reaches every user');
         assert.deepEqual(d1.data, { space_id: s, payload: { tag: 'one' }, actor_id: null });
       });
@@ -589,13 +606,13 @@ function storeContract(name: string, factory: Factory, options: { skip?: string;
         const [a, b, c] = await addUsers(store, 'fa', 'fb', 'fc');
         const s = await addSpace(store, a);
         const rec: Record<string, readonly number[]> = {};
-        const note = (d: Delivered) => (rec[d.id!] = sorted(d.recipients));
+        const note = (d: Resolved) => (rec[d.id!] = sorted(d.recipients));
 
         note(await appendOne(store, custom(s, 'before b joins'), T0 + 1)); // 1: a
         note(
           await store.write(async (tx) => {
             await tx.addMember(s, b.id, 'member', T0 + 2);
-            return tx.append(custom(s, 'b joined'), T0 + 2); // 2: a, b (the join event reaches the new member)
+            return resolved(tx, await tx.append(custom(s, 'b joined'), T0 + 2)); // 2: a, b (the join event reaches the new member)
           }),
         );
         note(await appendOne(store, custom(s, 'while b is a member'), T0 + 3)); // 3: a, b
@@ -604,7 +621,7 @@ function storeContract(name: string, factory: Factory, options: { skip?: string;
           await store.write(async (tx) => {
             const { space, member } = await spaceAndMember(tx, s, b.id);
             await tx.removeMember(s, b.id);
-            return tx.append({ type: 'member.removed', data: { space: (await tx.space(space.id))!, member, actor_id: a.id } }, T0 + 5); // 5: a + b explicitly
+            return resolved(tx, await tx.append({ type: 'member.removed', data: { space: (await tx.space(space.id))!, member, actor_id: a.id } }, T0 + 5)); // 5: a + b explicitly
           }),
         );
         note(await appendOne(store, custom(s, 'after b left'), T0 + 6)); // 6: a
@@ -612,7 +629,7 @@ function storeContract(name: string, factory: Factory, options: { skip?: string;
         note(
           await store.write(async (tx) => {
             await tx.addMember(s, b.id, 'reader', T0 + 8);
-            return tx.append(custom(s, 'b rejoined'), T0 + 8); // 8: a, b
+            return resolved(tx, await tx.append(custom(s, 'b rejoined'), T0 + 8)); // 8: a, b
           }),
         );
 

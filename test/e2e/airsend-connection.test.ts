@@ -93,7 +93,7 @@ test('an expired token closes the connection (4001)', async () => {
 });
 
 test('a token that outlived its configured lifetime closes the connection (4001)', async () => {
-  const other = await startTestServer({ airsendTokenTtlSeconds: 1 });
+  const other = await startTestServer({}, { HERALD_AIRSEND_TOKEN_TTL_SECONDS: '1' });
   try {
     const u = await newUser(other.url, 'ttl');
     const rtm = await rtmConnect(other.url, await login(other.url, u.email));

@@ -336,7 +336,7 @@ test('lock.acquire and lock.release, and the file bot message (type 1)', async (
 });
 
 test('bot messages: display_name is configurable; native clients see the same message as kind bot', async () => {
-  const other = await startTestServer({ airsendBotName: 'HeraldBot' });
+  const other = await startTestServer({}, { HERALD_AIRSEND_BOT_NAME: 'HeraldBot' });
   try {
     const [alice, bob, carol] = await Promise.all(['alice', 'bob', 'carol'].map((n) => newUser(other.url, n)));
     const cid = await channel(other.url, bob, [alice]);

@@ -108,7 +108,7 @@ test('rtm.connect: a configured public URL wins over request headers', async () 
 });
 
 test('rtm.connect: the token lifetime is configurable', async () => {
-  const other = await startTestServer({ airsendTokenTtlSeconds: 5 });
+  const other = await startTestServer({}, { HERALD_AIRSEND_TOKEN_TTL_SECONDS: '5' });
   try {
     const alice = await newUser(other.url, 'alice');
     const rtm = await rtmConnect(other.url, await login(other.url, alice.email));

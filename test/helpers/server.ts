@@ -18,9 +18,10 @@ export interface TestServer extends Herald {
   stop(): Promise<void>;
 }
 
-export async function startTestServer(overrides: Partial<HeraldConfig> = {}): Promise<TestServer> {
+/** `env` sets variables the server reads itself (a dialect's section, e.g. HERALD_AIRSEND_BOT_NAME). */
+export async function startTestServer(overrides: Partial<HeraldConfig> = {}, env: Record<string, string> = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'herald-test-'));
-  const config = loadConfig({}, { dataDir: dir, port: 0, host: '127.0.0.1', apiKey: API_KEY, jwtSecret: 'test-secret-0123456789abcdef', logLevel: 'warn', ...overrides });
+  const config = loadConfig(env, { dataDir: dir, port: 0, host: '127.0.0.1', apiKey: API_KEY, jwtSecret: 'test-secret-0123456789abcdef', logLevel: 'warn', ...overrides });
   const herald = await startHerald(config, pino({ level: process.env.HERALD_TEST_LOG ?? 'silent' }));
   return {
     ...herald,

@@ -1,7 +1,9 @@
 // Property: whatever sequence of joins, leaves, kicks, messages and deletes happens, a user receives an
-// event (live on the bus, or later from the log's feed) exactly when they were in its audience at the time.
-// The commands run through the real Chat service on an in-memory SQLite store; an independent model in this
-// file tracks who is a member of what, which commands must succeed, and who must receive each event.
+// event (live, as a node resolves it, or later from the log's feed) exactly when they were in its audience
+// at the time. The commands run through the real Chat service on an in-memory SQLite store; a real Gateway
+// (membership index kept by the event stream, local delivery index) holds one live cursor per user, and an
+// independent model in this file tracks who is a member of what, which commands must succeed, and who
+// must receive each event.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -12,6 +14,11 @@ import { asUser } from '../../src/core/actor.js';
 import { HeraldError, type ErrorCode } from '../../src/core/errors.js';
 import type { Role } from '../../src/core/model.js';
 import type { Delivered } from '../../src/events/types.js';
+import pino from 'pino';
+import { Gateway } from '../../src/gateway/gateway.js';
+import { MembershipIndex } from '../../src/gateway/membership.js';
+import { Metrics } from '../../src/metrics.js';
+import type { Renderer } from '../../src/dialects/render.js';
 
 const USERS = 4;
 const MANAGE: ReadonlySet<Role> = new Set<Role>(['owner', 'manager']);
@@ -184,18 +191,23 @@ interface Logged {
   recipients: ReadonlySet<number>;
 }
 
-function checkDelivered(got: readonly Delivered[], expected: readonly ExpectedEvent[], lastId: number, what: string): void {
+/** Which users' live cursors received each position (filled by the node under test). */
+type Live = Map<number, Set<number>>;
+const recipientsOf = (live: Live, e: Delivered) => [...(live.get(e.id!) ?? [])];
+
+function checkDelivered(got: readonly Delivered[], expected: readonly ExpectedEvent[], lastId: number, what: string, live: Live): void {
   assert.deepEqual(got.map((e) => e.type), expected.map((e) => e.type), `${what}: event types`);
   got.forEach((e, i) => assert.equal(e.id, lastId + 1 + i, `${what}: positions are contiguous in publish order`));
   const key = (type: string, r: Iterable<number>) => `${type}→${sortedIds(r).join(',')}`;
   // Alerts of one message may come in any member order; everything else pairs up one to one.
-  assert.deepEqual(got.map((e) => key(e.type, e.recipients)).sort(), expected.map((e) => key(e.type, e.recipients)).sort(), `${what}: recipients`);
+  assert.deepEqual(got.map((e) => key(e.type, recipientsOf(live, e))).sort(), expected.map((e) => key(e.type, e.recipients)).sort(), `${what}: recipients`);
   got.forEach((e, i) => {
     const space = expected[i].space;
     if (!space) return;
     // The invariant itself: recipients ⊆ members at the time (+ the removed user), and every member is one.
-    for (const uid of e.recipients) assert.ok(space.members.has(uid) || uid === space.removed, `${what}: ${e.type} #${e.id} reached non-member ${uid}`);
-    for (const uid of space.members) assert.ok(e.recipients.includes(uid), `${what}: ${e.type} #${e.id} missed member ${uid}`);
+    const reached = recipientsOf(live, e);
+    for (const uid of reached) assert.ok(space.members.has(uid) || uid === space.removed, `${what}: ${e.type} #${e.id} reached non-member ${uid}`);
+    for (const uid of space.members) assert.ok(reached.includes(uid), `${what}: ${e.type} #${e.id} missed member ${uid}`);
   });
 }
 
@@ -203,8 +215,9 @@ async function run(initial: { owner: number; members: number[] }, ops: readonly 
   const store: Store = await openStore('sqlite::memory:');
   const bus = new MemoryBus();
   const published: Delivered[] = [];
-  bus.subscribe((e) => published.push(e));
+  bus.events.subscribe((e) => published.push(e));
   const chat = new Chat(store, bus, { openSignup: true });
+  const gateway = new Gateway(store, bus, new MembershipIndex(), new Metrics(), pino({ level: 'silent' }), { maxHeld: 10_000, gapWaitMs: 10, presenceChanged: () => undefined });
   try {
     const users = await Promise.all(Array.from({ length: USERS }, (_, i) => chat.register(null, { email: `user${i}@example.test`, username: `user${i}`, password: 'pw-123456' })));
     const ids = users.map((u) => u.id);
@@ -217,8 +230,25 @@ async function run(initial: { owner: number; members: number[] }, ops: readonly 
     for (const e of published) {
       assert.equal(e.type, 'user.created');
       const self = e.type === 'user.created' ? e.data.user.id : -1;
-      assert.deepEqual([...e.recipients], [self]);
+      assert.deepEqual([e.explicit, e.audience], [[self], { users: [self], admins: true }]);
       log.push({ id: e.id!, type: e.type, recipients: new Set([self]) });
+    }
+
+    // The node: seeded from the store now, then kept by the stream; one live cursor per user records what it gets.
+    await gateway.start();
+    const live: Live = new Map();
+    const renderer: Renderer = { name: 'test', privateFields: false, render: (e) => e.type };
+    for (const uid of ids) {
+      const { cursor } = await gateway.open({ userId: uid, renderer, resume: null, epoch: null });
+      cursor.attach({
+        deliver: (e) => {
+          if (e.id !== null) live.set(e.id, (live.get(e.id) ?? new Set()).add(uid));
+          return true;
+        },
+        backlogged: () => false,
+        drained: async () => undefined,
+      });
+      await cursor.replay();
     }
 
     const all: Op[] = [{ kind: 'create', owner: initial.owner, members: initial.members }, ...ops];
@@ -296,14 +326,14 @@ async function run(initial: { owner: number; members: number[] }, ops: readonly 
         continue;
       }
       if (!outcome.ok) throw new Error(`${what}: expected success, got ${String(outcome.error)}`);
-      checkDelivered(got, prediction.events, log[log.length - 1].id, what);
+      checkDelivered(got, prediction.events, log[log.length - 1].id, what, live);
       prediction.apply(outcome.value, got);
       // The model's recipients, paired with the actual positions (types were checked equal above).
       const byType = new Map<string, ExpectedEvent[]>();
       for (const e of prediction.events) byType.set(e.type, [...(byType.get(e.type) ?? []), e]);
       for (const e of got) {
         const candidates = byType.get(e.type)!;
-        const ix = candidates.findIndex((c) => sortedIds(c.recipients).join() === sortedIds(e.recipients).join());
+        const ix = candidates.findIndex((c) => sortedIds(c.recipients).join() === sortedIds(recipientsOf(live, e)).join());
         log.push({ id: e.id!, type: e.type, recipients: candidates.splice(ix, 1)[0].recipients });
       }
     }
@@ -315,6 +345,7 @@ async function run(initial: { owner: number; members: number[] }, ops: readonly 
       assert.deepEqual(feed.map((e) => `${e.id}:${e.type}`), expected, `feed of user ${uid}`);
     }
   } finally {
+    gateway.closeAll();
     await bus.close();
     await store.close();
   }

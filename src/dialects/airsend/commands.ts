@@ -1,11 +1,8 @@
-// Client commands of the AirSend RTM document, validated with typebox. Ids arrive as strings or numbers
+// Client frames of the AirSend RTM document, validated with typebox. Ids arrive as strings or numbers
 // (the document's examples use both). A frame that is not a known, well-formed command ends the
-// connection with one of AIRSEND_CLOSE's codes and a reason the client can log.
+// connection with one of AIRSEND_CLOSE's codes and a reason the client can log. Handlers: handlers.ts.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import type { Commands } from '../../commands/command.js';
-import type { Actor } from '../../core/actor.js';
-import { emojiFromAirSend } from './format.js';
 
 /** WebSocket close codes of the AirSend endpoint (4000-4999 is the application range). */
 export const AIRSEND_CLOSE = {
@@ -25,6 +22,8 @@ export const AIRSEND_CLOSE = {
   malformed: 4005,
   /** The client does not read fast enough; the outgoing buffer is full. */
   slow_consumer: 4008,
+  /** The account was deleted (or its access revoked): do not reconnect with the same credentials. */
+  revoked: 4009,
 } as const;
 
 const Id = Type.Union([Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }), Type.String({ pattern: '^[1-9][0-9]{0,14}$' })]);
@@ -76,25 +75,3 @@ export function parseFrame(text: string | null): Parsed {
 }
 
 export const toId = (v: number | string): number => Number(v);
-
-/**
- * Runs a command after authentication. Returns a short description of what happened, for the log.
- * Core errors (not a member, no such message) propagate; the caller logs and ignores them, since the
- * document defines no error frame.
- */
-export async function runCommand(commands: Commands, actor: Actor, c: Exclude<AirSendCommand, { command: 'ws_auth' | 'ws_ping' }>): Promise<string> {
-  switch (c.command) {
-    case 'ws_ephemeral_typing':
-      return ((await commands.run('typing.start', actor, { space_id: toId(c.channel_id) })) as { delivered: boolean }).delivered ? 'typing sent' : 'typing dropped by the throttle';
-    case 'ws_read_notification':
-      await commands.run('reads.mark', actor, { message_id: toId(c.message_id) });
-      return 'read recorded';
-    case 'ws_all_read_notification':
-      await commands.run('reads.mark_all', actor, { space_id: toId(c.channel_id) });
-      return 'all read recorded';
-    case 'ws_add_reaction':
-    case 'ws_remove_reaction':
-      await commands.run(c.command === 'ws_add_reaction' ? 'reactions.add' : 'reactions.remove', actor, { message_id: toId(c.message_id), emoji: emojiFromAirSend(c.emoji_value) });
-      return 'reaction recorded';
-  }
-}

@@ -53,10 +53,11 @@ export interface AirUser {
   has_avatar: boolean;
 }
 
+/** In the public view (a recipient who shares no channel with the user) the email is blank. */
 export function airUser(u: UserRef, online: boolean): AirUser {
   return {
     id: u.id,
-    email: u.email,
+    email: u.email ?? '',
     display_name: u.display_name,
     last_active_on: airTime(u.last_active_at),
     online_status: online,

@@ -1,11 +1,11 @@
 // Canonical events → AirSend RTM frames {"meta":{"api":"v1"},"event":...,"payload":...}.
-// `render` runs once per event for every AirSend connection; `accepts` narrows channel events to the
-// channel's members (other dialects may deliver open-space events to every user); `extraFrames` adds
-// the `channel.update` the document promises when users are added or removed.
+// `render` runs once per event and view for every AirSend connection; `accepts` narrows channel events to
+// the channel's members (other dialects may deliver open-space events to every user). The frames AirSend
+// adds per recipient (channel.update after membership changes, user.profileUpdate per shared channel)
+// are in extras.ts.
 import type { Delivered } from '../../events/types.js';
 import type { SpaceView } from '../../core/model.js';
-import type { Dialect } from '../dialect.js';
-import { Prepared } from '../../gateway/prepared.js';
+import type { Renderer } from '../render.js';
 import { airAction, airAlert, airChannel, airLock, airMessage, airUnread, airUser } from './format.js';
 
 export interface AirSendRenderOptions {
@@ -66,7 +66,7 @@ export function renderAirSend(ev: Delivered, o: AirSendRenderOptions): string | 
       return airEnvelope('lock.acquire', airLock(ev.data.lock, ev.data.lock.user_id));
     case 'lock.released':
       return airEnvelope('lock.release', airLock(ev.data.lock, ev.data.actor_id ?? ev.data.lock.user_id));
-    // user.updated: one `user.profileUpdate` per shared channel, per recipient (see server.ts).
+    // user.updated: one `user.profileUpdate` per shared channel, per recipient (extras.ts).
     default:
       return renderOther(ev, o);
   }
@@ -114,26 +114,11 @@ export function acceptsAirSend(ev: Delivered, userId: number): boolean {
   }
 }
 
-const extraCache = new WeakMap<object, Prepared>();
-
-/**
- * Frames sent after the event's own frame, to this recipient: `channel.update` ("user added or removed")
- * to the channel's members after `user_added.channel` / `user_removed.channel` (not to a removed user).
- */
-export function extraFrames(ev: Delivered, userId: number, o: AirSendRenderOptions): Prepared[] {
-  if (ev.type !== 'member.added' && ev.type !== 'member.removed') return [];
-  if (ev.type === 'member.removed' && userId === ev.data.member.user.id) return [];
-  let p = extraCache.get(ev);
-  if (p === undefined) {
-    p = new Prepared(null, airEnvelope('channel.update', { channel: airChannel(ev.data.space, o.isOnline, true) }));
-    extraCache.set(ev, p);
-  }
-  return [p];
-}
-
-export function airsendDialect(o: AirSendRenderOptions): Dialect {
+export function airsendRenderer(o: AirSendRenderOptions): Renderer {
   return {
     name: 'airsend',
+    // User objects carry `email`: blank in the public view.
+    privateFields: true,
     render: (ev) => renderAirSend(ev, o),
     accepts: acceptsAirSend,
   };

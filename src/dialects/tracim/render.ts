@@ -1,6 +1,6 @@
 // Tracim Live Messages: canonical events → TLM {event_id, event_type, created, read_date, fields}.
 // Rendered once per event (read_date is null on the stream; the messages API fills it per user).
-import type { Dialect } from '../dialect.js';
+import type { Renderer } from '../render.js';
 import type { Delivered, HeraldEvent } from '../../events/types.js';
 import type { MemberView, Role, SpaceView, UserRef } from '../../core/model.js';
 import type { CallView, ContentReactionView, ContentView, SpaceRef, SubscriptionView, TagView } from '../../core/content-model.js';
@@ -228,8 +228,10 @@ export function renderTlm(ev: { id: number | null; at: number } & HeraldEvent, r
   return { event_id: ev.id, event_type: t.event_type, created: iso(ev.at), read_date: readDate === null ? null : iso(readDate), fields: t.fields };
 }
 
-export const tracimDialect: Dialect = {
+export const tracimRenderer: Renderer = {
   name: 'tracim',
+  // TLM user objects never carry email or the admin flag: one view serves every recipient.
+  privateFields: false,
   render(ev: Delivered): string | null {
     const tlm = renderTlm(ev);
     return tlm === null ? null : JSON.stringify(tlm);

@@ -1,25 +1,24 @@
-// Tracim dialect endpoints: the TLM stream (SSE at /api/users/{user_id}/live_messages), TLM read state,
-// session login, and the Tracim-style HTTP API whose calls cause each TLM (workspaces, members, contents,
-// comments, todos, files, reactions, tags, subscriptions, calls). See docs/dialects/tracim.md.
+// Tracim dialect HTTP API: TLM read state, session login, and the Tracim-style routes whose calls cause
+// each TLM (workspaces, members, contents, comments, todos, files, reactions, tags, subscriptions, calls).
+// The TLM stream itself is protocol.ts. See docs/dialects/tracim.md.
+// UNFINISHED (restructure): these routes move to routes/*.ts behind tracimRoutes(app, deps), fed by the
+// Tracim plugin's host (commands engineer); until then they take the Context and are mounted by herald.ts.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { rm } from 'node:fs/promises';
 import { join, extname } from 'node:path';
 import { saveUpload, type SavedUpload } from '../../http/uploads.js';
 import type { Context } from '../../context.js';
-import type { DialectModule } from '../dialect.js';
 import type { Role, SpaceView, User } from '../../core/model.js';
 import { HeraldError, badRequest, forbidden } from '../../core/errors.js';
-import { actorOf } from '../../http/server.js';
+import { actorOf } from '../../http/actor.js';
 import type { Actor } from '../../core/actor.js';
 import { ContentService } from '../../service/content.js';
-import { lastEventId, serveSse } from '../../transports/sse.js';
 import type { Delivered } from '../../events/types.js';
-import { callFields, contentFields, iso, reactionFields, renderTlm, subscriptionFields, tagFields, tracimDialect, userFields, workspaceFields, memberFields, type Tlm } from './render.js';
+import { callFields, contentFields, iso, reactionFields, renderTlm, subscriptionFields, tagFields, userFields, workspaceFields, memberFields, type Tlm } from './render.js';
+import { SESSION_COOKIE, cookies } from './session-cookie.js';
 import * as S from './schemas.js';
 
-export const SESSION_COOKIE = 'session_key';
-const RETRY_MS = 2000;
 const FEED_BATCH = 500;
 
 const ROLE_IN: Record<string, Role> = {
@@ -31,15 +30,6 @@ const ROLE_IN: Record<string, Role> = {
   manager: 'manager',
   member: 'member',
 };
-
-function cookies(header: string | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const part of (header ?? '').split(';')) {
-    const i = part.indexOf('=');
-    if (i > 0) out[part.slice(0, i).trim()] = decodeURIComponent(part.slice(i + 1).trim());
-  }
-  return out;
-}
 
 /** Bearer token / API key (as the HTTP API), `access_token` query, or the login session cookie. */
 export async function tracimActor(ctx: Context, req: FastifyRequest): Promise<Actor> {
@@ -91,33 +81,6 @@ export function tracimHttp(app0: FastifyInstance, ctx: Context): void {
   void app0.register(async (root) => {
     const app = root.withTypeProvider<TypeBoxTypeProvider>();
     const tags = ['tracim'];
-
-    // ---- the TLM stream ---------------------------------------------------------------------------
-    app.get(
-      '/api/users/:user_id/live_messages',
-      {
-        schema: {
-          tags,
-          summary: 'Tracim Live Messages (Server-Sent Events)',
-          description: 'One `data:` record per TLM; `id:` is its event_id. Resume with Last-Event-ID (header) or ?last_event_id=. Auth: session cookie or bearer token.',
-          params: S.UserParam,
-          querystring: S.StreamQuery,
-        },
-      },
-      async (req, reply) => {
-        const userId = req.params.user_id;
-        await selfOrAdmin(req, userId);
-        await serveSse(ctx, req, reply, {
-          userId,
-          dialect: tracimDialect,
-          resume: lastEventId(req, req.query.last_event_id),
-          epoch: null,
-          retryMs: RETRY_MS,
-          // Tracim has no "reset" message: Herald sends a named event (ignored by onmessage) and continues from the head.
-          announce: (session, plan) => plan.reset && session.notice('herald.reset', { reason: plan.reset, event_id: plan.position }),
-        });
-      },
-    );
 
     // ---- TLM read state ---------------------------------------------------------------------------
     app.get('/api/users/:user_id/messages', { schema: { tags, summary: "A user's TLMs, newest first, paged (page_token = next_page_token)", params: S.UserParam, querystring: S.ListMessages } }, async (req) => {
@@ -428,8 +391,3 @@ export function tracimHttp(app0: FastifyInstance, ctx: Context): void {
     });
   });
 }
-
-export const tracimModule: DialectModule = {
-  name: 'tracim',
-  http: (app, ctx) => tracimHttp(app, ctx),
-};

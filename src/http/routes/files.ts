@@ -5,7 +5,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Context } from '../../context.js';
-import { actorOf } from '../server.js';
+import { actorOf } from '../actor.js';
 import { IdParam } from '../schemas.js';
 import { badRequest } from '../../core/errors.js';
 import { saveUpload } from '../uploads.js';

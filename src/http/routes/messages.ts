@@ -2,7 +2,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Context } from '../../context.js';
-import { actorOf } from '../server.js';
+import { actorOf } from '../actor.js';
 import { AttachmentParams, EditMessage, IdParam, ListMessages, PostMessage, Reaction, ReactionParams } from '../schemas.js';
 
 export const messageRoutes = (ctx: Context): FastifyPluginAsync => async (root) => {

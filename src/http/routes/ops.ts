@@ -2,7 +2,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Context } from '../../context.js';
-import { actorOf } from '../server.js';
+import { actorOf } from '../actor.js';
 import { CustomEvent } from '../schemas.js';
 
 export const opsRoutes = (ctx: Context): FastifyPluginAsync => async (root) => {
@@ -19,6 +19,6 @@ export const opsRoutes = (ctx: Context): FastifyPluginAsync => async (root) => {
     const actor = await actorOf(ctx, req);
     const ev = await ctx.chat.publishCustom(actor, req.body.name, req.body.space_id ?? null, req.body.payload);
     void reply.status(202);
-    return { id: ev.id, type: ev.type, recipients: ev.recipients.length };
+    return { id: ev.id, type: ev.type, recipients: ctx.gateway.membership.audienceSize(ev) };
   });
 };

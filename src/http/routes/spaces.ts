@@ -2,7 +2,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Context } from '../../context.js';
-import { actorOf } from '../server.js';
+import { actorOf } from '../actor.js';
 import { ActionPatch, AddMember, CreateAction, CreateSpace, IdParam, MemberParams, RolePatch, SpacePatch } from '../schemas.js';
 
 export const spaceRoutes = (ctx: Context): FastifyPluginAsync => async (root) => {

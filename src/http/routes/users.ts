@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Context } from '../../context.js';
-import { actorOf } from '../server.js';
+import { actorOf } from '../actor.js';
 import { IdParam, Login, ProfilePatch, Register } from '../schemas.js';
 import { HeraldError } from '../../core/errors.js';
 

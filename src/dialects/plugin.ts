@@ -1,0 +1,111 @@
+// The plugin contract: what a dialect declares (name, config section, listeners, start/stop) and the
+// narrow host it receives instead of the whole server. A new dialect is one folder exporting a
+// DialectPlugin, plus one line in herald.ts's DIALECTS.
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Static, TObject } from '@sinclair/typebox';
+import type { Commands } from '../commands/command.js';
+import type { Delivered } from '../events/types.js';
+import type { Credentials, Principal, TokenPurpose } from '../gateway/auth.js';
+import type { FeedCursor } from '../gateway/cursor.js';
+import type { AttachResult, OpenFeed } from '../gateway/gateway.js';
+import type { SseListener, TcpListener, WsListener } from '../gateway/listeners.js';
+import type { MembershipQuery } from '../gateway/membership.js';
+import type { LiveConnection, Registration } from '../gateway/registry.js';
+
+/** A user as the host describes them to a dialect (no private profile fields). */
+export interface UserSummary {
+  id: number;
+  username: string;
+  is_admin: boolean;
+  deleted: boolean;
+}
+
+export interface Feeds {
+  /** The log head and epoch (AirSend's rtm.connect remembers them in its token). */
+  head(): Promise<{ position: number; epoch: string }>;
+  /** Opens a cursor (registered at once: live events are held until its replay ends) and decides where it starts. */
+  open(o: OpenFeed): Promise<{ cursor: FeedCursor; start: AttachResult }>;
+  /** Re-registers a detached cursor from its own position (a persistent session coming back). */
+  resume(cursor: FeedCursor): Promise<AttachResult>;
+  /** A page of a user's feed: after `after` oldest first, or before `before` newest first (inboxes). */
+  page(userId: number, o: { after?: number; before?: number; limit: number }): Promise<Delivered[]>;
+}
+
+export interface DialectHost {
+  /** A child logger labelled with the dialect. */
+  readonly log: Logger;
+  readonly metrics: {
+    /** One client frame received. */
+    frameReceived(): void;
+    /** A connection was closed because its outgoing buffer filled. */
+    slowConsumer(): void;
+  };
+  readonly server: {
+    /** HERALD_PUBLIC_URL, when set. */
+    readonly publicUrl: string | null;
+    /** The HTTP port the server listens on. */
+    port(): number;
+    readonly heartbeatSeconds: number;
+  };
+  /** The one authentication path, for every transport (Auth.authenticate). */
+  authenticate(credentials: Credentials): Promise<Principal>;
+  /** Issues a signed token for one purpose (AirSend's rtm.connect ws_token). */
+  issueToken(userId: number, o: { purpose: TokenPurpose; ttlSeconds?: number; claims?: Record<string, unknown> }): Promise<string>;
+  /** The command table: every state change a dialect makes goes through it. */
+  readonly commands: Commands;
+  readonly feeds: Feeds;
+  readonly presence: {
+    /** This node's view, synchronous (for renderers). */
+    isOnline(userId: number): boolean;
+    /** The cluster's answer. */
+    online(userIds: readonly number[]): Promise<Set<number>>;
+  };
+  /** The node's membership index, read-only, kept in position order. */
+  readonly membership: MembershipQuery;
+  readonly connections: {
+    /** Registers a live connection: presence, the connections gauge, and control orders (close on user deletion). */
+    register(c: LiveConnection): Registration;
+  };
+  /** Control orders across the cluster, for protocols that keep their own per-space or per-session state. */
+  readonly control: {
+    /** A user lost access to a space (member.removed): drop what they hold of its namespaces. */
+    onRevoke(handler: (userId: number, spaceId: number) => void): () => void;
+    /** Announces that this node took over a broker session (an MQTT client id); the old holder closes it. */
+    takeover(session: string): void;
+    /** Another node took over `session`. */
+    onTakeover(handler: (session: string, node: string) => void): () => void;
+  };
+  readonly users: {
+    find(id: number): Promise<UserSummary | null>;
+  };
+}
+
+/** What a started dialect listens on. Routes are registered before the server listens. */
+export interface DialectInstance {
+  /** Plain HTTP routes (login flows, rtm.connect). */
+  http?(app: FastifyInstance): void;
+  streams?: readonly SseListener[];
+  websockets?: readonly WsListener[];
+  tcp?: readonly TcpListener[];
+  stop?(): void | Promise<void>;
+}
+
+export interface DialectPlugin {
+  readonly name: string;
+  /**
+   * The dialect's config section: an object schema whose properties each carry `env` (the variable it is
+   * read from) and a `default`. config.ts reads and validates it at start; a bad value stops the server.
+   */
+  readonly config: TObject;
+  start(host: DialectHost, config: unknown): DialectInstance | Promise<DialectInstance>;
+}
+
+/** Declares a plugin with its config typed from its schema. */
+export function dialectPlugin<S extends TObject>(p: {
+  name: string;
+  config: S;
+  start(host: DialectHost, config: Static<S>): DialectInstance | Promise<DialectInstance>;
+}): DialectPlugin {
+  return { name: p.name, config: p.config, start: (host, config) => p.start(host, config as Static<S>) };
+}
