@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { loadConfig, type HeraldConfig } from './config.js';
 import { openStore } from './store/store.js';
 import { MemoryBus } from './bus/memory.js';
-import { Chat } from './service/chat.js';
+import { Runtime } from './service/context.js';
+import { checkUpload } from './service/files.js';
 import { Ephemeral } from './service/ephemeral.js';
 import { Gateway } from './gateway/gateway.js';
 import { Auth } from './gateway/auth.js';
@@ -29,6 +30,8 @@ export interface Herald {
 }
 
 const PRUNE_EVERY_MS = 60_000;
+/** Base of the meeting URL handed out for calls (Tracim user calls). */
+const CALL_URL_BASE = 'https://meet.jit.si/herald-';
 
 /** Every wire dialect Herald serves. A new dialect is one folder and one line here. */
 const DIALECTS: DialectModule[] = [nativeModule, tracimModule, airsendModule];
@@ -37,12 +40,12 @@ export async function startHerald(config: HeraldConfig = loadConfig(), log: Logg
   const store = await openStore(config.databaseUrl);
   const bus = new MemoryBus();
   const metrics = new Metrics();
-  const chat = new Chat(store, bus, { openSignup: config.openSignup });
-  const ephemeral = new Ephemeral(store, bus, { typingBurst: config.typingBurst, typingIntervalMs: config.typingIntervalMs, checkPost: (a, s) => chat.checkCanUpload(a, s) });
+  const runtime = new Runtime(store, bus, { openSignup: config.openSignup, callUrlBase: CALL_URL_BASE }, { appended: metrics.eventsAppended });
+  const ephemeral = new Ephemeral(store, bus, { typingBurst: config.typingBurst, typingIntervalMs: config.typingIntervalMs, checkPost: (a, s) => runtime.read(a, (c) => checkUpload(c, s)) });
   const gateway = new Gateway(store, bus, ephemeral, metrics, log.child({ component: 'gateway' }));
-  const auth = new Auth(config.jwtSecret, config.apiKey, config.tokenTtlSeconds, { find: (id) => store.read((r) => r.user(id)) });
-  const commands = commandTable({ chat, ephemeral });
-  const ctx: Context = { config, store, bus, chat, ephemeral, commands, gateway, auth, metrics, log };
+  const auth = new Auth(config.jwtSecret, config.apiKey, config.tokenTtlSeconds, { find: (id) => store.read((r) => r.users.get(id)) });
+  const commands = commandTable({ runtime, ephemeral, issueToken: (id) => auth.issue(id) });
+  const ctx: Context = { config, store, bus, ephemeral, commands, gateway, auth, metrics, log };
 
   const app = await buildHttp(ctx, DIALECTS.flatMap((d) => (d.http ? [(a: FastifyInstance) => d.http!(a, ctx)] : [])));
   const sockets = DIALECTS.flatMap((d) => (d.upgrades ? [d.upgrades(ctx)] : []));
