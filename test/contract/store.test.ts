@@ -431,6 +431,40 @@ function storeContract(name: string, factory: Factory, options: { skip?: string;
     });
 
     // -- event log: positions ---------------------------------------------------------------------------
+    test('inbox: read dates from single reads and "all read" marks; the first read date is kept', async () => {
+      await withStore(factory, async ({ store }) => {
+        const [u, v] = await addUsers(store, 'ina', 'inb');
+        assert.equal(await store.write((tx) => tx.inbox.markRead(u.id, [5, 7, 7], T0)), 2, 'each message once');
+        assert.equal(await store.write((tx) => tx.inbox.markRead(u.id, [7, 9], T0 + 1)), 1, 'already read ones are kept');
+        assert.equal(await store.write((tx) => tx.inbox.markAllRead(u.id, 8, T0 + 2)), true);
+        assert.equal(await store.write((tx) => tx.inbox.markAllRead(u.id, 8, T0 + 3)), false, 'a mark covered by an earlier one is not added');
+        assert.equal(await store.write((tx) => tx.inbox.markAllRead(u.id, 20, T0 + 4)), true);
+        const dates = await store.read((r) => r.inbox.readDates(u.id, [1, 5, 7, 8, 9, 15, 21]));
+        assert.deepEqual([...dates].sort((a, b) => a[0] - b[0]), [[1, T0 + 2], [5, T0], [7, T0], [8, T0 + 2], [9, T0 + 1], [15, T0 + 4]]);
+        assert.equal(await store.write((tx) => tx.inbox.markRead(u.id, [3, 21], T0 + 5)), 1, 'messages under a mark are read already');
+        assert.deepEqual(await store.read((r) => r.inbox.marks(u.id)), [{ through: 8, read_at: T0 + 2 }, { through: 20, read_at: T0 + 4 }]);
+        assert.equal((await store.read((r) => r.inbox.readDates(v.id, [5, 15]))).size, 0, 'read state is per user');
+      });
+    });
+
+    test('content: stored files are found by key while any content points at them; deleted ones after a cutoff', async () => {
+      await withStore(factory, async ({ store }) => {
+        const [o] = await addUsers(store, 'cfo');
+        const s = await addSpace(store, o, [], 'files');
+        const file = (key: string) => ({ space_id: s, parent_id: null, type: 'file' as const, label: key, raw_content: '', file_extension: '.txt', storage_key: key, author_id: o.id });
+        const [a, b] = await store.write(async (tx) => [await tx.content.insert(file('k-a'), T0), await tx.content.insert(file('k-a'), T0)]);
+        assert.equal(await store.read((r) => r.content.storageInUse('k-a')), true);
+        await store.write((tx) => tx.content.update(a, { deleted: 1 }, T0 + 10));
+        assert.deepEqual(await store.read((r) => r.content.trashedFiles(T0 + 10)), [], 'deleted at the cutoff: kept');
+        assert.deepEqual(await store.read((r) => r.content.trashedFiles(T0 + 11)), [{ id: a, storage_key: 'k-a' }]);
+        await store.write((tx) => tx.content.dropStorage(a));
+        assert.equal(await store.read((r) => r.content.storageInUse('k-a')), true, 'the copy still points at it');
+        await store.write((tx) => tx.content.dropStorage(b));
+        assert.equal(await store.read((r) => r.content.storageInUse('k-a')), false);
+        assert.equal((await store.read((r) => r.content.view(a)))?.is_deleted, true);
+      });
+    });
+
     test('log: appends get head+1, contiguous within and across writes, and report resolved recipients', async () => {
       await withStore(factory, async ({ store }) => {
         const [a, b] = await addUsers(store, 'la', 'lb');
