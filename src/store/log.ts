@@ -3,7 +3,7 @@
 import { sql } from 'kysely';
 import type { Delivered, HeraldEvent } from '../events/types.js';
 import { audienceOf, spaceOf } from '../core/audience.js';
-import type { Db } from './repo.js';
+import type { Db } from './db.js';
 
 const n = (v: unknown) => Number(v);
 
