@@ -4,7 +4,6 @@ import type { Logger } from 'pino';
 import type { HeraldConfig } from './config.js';
 import type { Store } from './store/store.js';
 import type { Bus } from './bus/bus.js';
-import type { Chat } from './service/chat.js';
 import type { Ephemeral } from './service/ephemeral.js';
 import type { Gateway } from './gateway/gateway.js';
 import type { Auth } from './gateway/auth.js';
@@ -15,7 +14,6 @@ export interface Context {
   config: HeraldConfig;
   store: Store;
   bus: Bus;
-  chat: Chat;
   ephemeral: Ephemeral;
   commands: Commands;
   gateway: Gateway;

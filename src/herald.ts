@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { loadConfig, readSection, type HeraldConfig } from './config.js';
 import { openStore } from './store/store.js';
 import { MemoryBackend, MemoryBus } from './bus/memory.js';
-import { Chat } from './service/chat.js';
+import { Runtime } from './service/context.js';
+import { checkUpload } from './service/files.js';
 import { Ephemeral } from './service/ephemeral.js';
 import { Gateway } from './gateway/gateway.js';
 import { MembershipIndex } from './gateway/membership.js';
@@ -22,7 +23,6 @@ import type { DialectInstance, DialectPlugin } from './dialects/plugin.js';
 import { nativePlugin } from './dialects/native/index.js';
 import { tracimPlugin } from './dialects/tracim/index.js';
 import { airsendPlugin } from './dialects/airsend/index.js';
-import { tracimHttp } from './dialects/tracim/server.js';
 import type { Context } from './context.js';
 
 export interface Herald {
@@ -39,6 +39,8 @@ export interface Herald {
 const PRUNE_EVERY_MS = 60_000;
 /** How long a gap in the ordered event stream may stay open before it is read from the store. */
 const GAP_WAIT_MS = 50;
+/** Base of the meeting URL handed out for calls (Tracim user calls). */
+const CALL_URL_BASE = 'https://meet.jit.si/herald-';
 
 /** Every wire dialect Herald serves. A new dialect is one folder and one line here. */
 export const DIALECTS: readonly DialectPlugin[] = [nativePlugin, tracimPlugin, airsendPlugin];
@@ -58,11 +60,11 @@ export async function startHerald(config: HeraldConfig = loadConfig(), log: Logg
     for (const ev of events) for (const order of revocationsOf(ev)) bus.control.send(order);
   });
   const membership = new MembershipIndex();
-  const chat = new Chat(store, bus, { openSignup: config.openSignup });
+  const runtime = new Runtime(store, bus, { openSignup: config.openSignup, callUrlBase: CALL_URL_BASE }, { appended: metrics.eventsAppended });
   const ephemeral = new Ephemeral(store, bus, {
     typingBurst: config.typingBurst,
     typingIntervalMs: config.typingIntervalMs,
-    checkPost: (a, s) => chat.checkCanUpload(a, s),
+    checkPost: (a, s) => runtime.read(a, (c) => checkUpload(c, s)),
     spacesOf: (u) => membership.liveSpacesOf(u),
     onError: failed('activity'),
   });
@@ -72,9 +74,9 @@ export async function startHerald(config: HeraldConfig = loadConfig(), log: Logg
     presenceChanged: (uid, online) => void ephemeral.presenceChanged(uid, online).catch(failed('presence')),
   });
   await gateway.start();
-  const auth = new Auth(config.jwtSecret, config.apiKey, config.tokenTtlSeconds, { find: (id) => store.read((r) => r.user(id)) });
-  const commands = commandTable({ chat, ephemeral });
-  const ctx: Context = { config, store, bus, chat, ephemeral, commands, gateway, auth, metrics, log };
+  const auth = new Auth(config.jwtSecret, config.apiKey, config.tokenTtlSeconds, { find: (id) => store.read((r) => r.users.get(id)) });
+  const commands = commandTable({ runtime, ephemeral, issueToken: (id) => auth.issue(id), audienceSize: (ev) => membership.audienceSize(ev) });
+  const ctx: Context = { config, store, bus, ephemeral, commands, gateway, auth, metrics, log };
 
   let port = 0;
   const parts = { config, store, auth, gateway, commands, metrics, log, port: () => port };
@@ -85,9 +87,6 @@ export async function startHerald(config: HeraldConfig = loadConfig(), log: Logg
   const app = await buildHttp(ctx, [
     ...instances.flatMap((d) => (d.http ? [(a: FastifyInstance) => d.http!(a)] : [])),
     (a: FastifyInstance) => sse.mount(a, instances.flatMap((d) => d.streams ?? [])),
-    // UNFINISHED (restructure): Tracim's REST routes still take the Context; they move behind
-    // tracimRoutes(app, deps), mounted by the Tracim plugin from its host (commands engineer's branch).
-    (a: FastifyInstance) => tracimHttp(a, ctx),
   ]);
   const ws = new WebSocketTransport(app.server, instances.flatMap((d) => d.websockets ?? []), {
     maxFrameBytes: config.maxFrameBytes,

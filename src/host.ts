@@ -8,6 +8,8 @@ import type { Gateway } from './gateway/gateway.js';
 import type { Commands } from './commands/command.js';
 import type { Metrics } from './metrics.js';
 import type { DialectHost } from './dialects/plugin.js';
+import { join } from 'node:path';
+import { LocalFileStorage } from './files/store.js';
 
 export interface HostParts {
   config: HeraldConfig;
@@ -29,7 +31,14 @@ export function createHost(dialect: string, p: HostParts): DialectHost {
       frameReceived: () => p.metrics.framesReceived.inc({ dialect }),
       slowConsumer: () => p.metrics.slowConsumers.inc({ dialect }),
     },
-    server: { publicUrl: p.config.publicUrl, port: p.port, heartbeatSeconds: p.config.heartbeatSeconds },
+    server: {
+      publicUrl: p.config.publicUrl,
+      port: p.port,
+      heartbeatSeconds: p.config.heartbeatSeconds,
+      tokenTtlSeconds: p.config.tokenTtlSeconds,
+      retentionMs: p.config.retentionHours * 3600_000,
+    },
+    files: (area) => new LocalFileStorage(join(p.config.dataDir, area), p.config.maxUploadBytes),
     authenticate: (c) => p.auth.authenticate(c),
     issueToken: (userId, o) => p.auth.issue(userId, o.purpose, o.ttlSeconds, o.claims),
     commands: p.commands,
@@ -52,7 +61,7 @@ export function createHost(dialect: string, p: HostParts): DialectHost {
     },
     users: {
       find: async (id) => {
-        const u = await p.store.read((r) => r.user(id));
+        const u = await p.store.read((r) => r.users.get(id));
         return u === null ? null : { id: u.id, username: u.username, is_admin: u.is_admin, deleted: u.deleted };
       },
     },

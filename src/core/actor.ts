@@ -8,3 +8,6 @@ export interface Actor {
 
 export const asUser = (userId: number): Actor => ({ userId, server: false });
 export const SERVER: Actor = { userId: null, server: true };
+/** No credentials: only commands declared `anonymous` (sign-up, login) accept it. */
+export const ANONYMOUS: Actor = { userId: null, server: false };
+export const isAnonymous = (a: Actor): boolean => a.userId === null && !a.server;

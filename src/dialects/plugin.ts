@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Static, TObject } from '@sinclair/typebox';
 import type { Commands } from '../commands/command.js';
+import type { FileStorage } from '../files/store.js';
 import type { Delivered } from '../events/types.js';
 import type { Credentials, Principal, TokenPurpose } from '../gateway/auth.js';
 import type { FeedCursor } from '../gateway/cursor.js';
@@ -47,7 +48,13 @@ export interface DialectHost {
     /** The HTTP port the server listens on. */
     port(): number;
     readonly heartbeatSeconds: number;
+    /** Lifetime of the tokens Herald issues (a login session's), in seconds. */
+    readonly tokenTtlSeconds: number;
+    /** How long the event log keeps events (ms); stored files of deleted content are kept as long. */
+    readonly retentionMs: number;
   };
+  /** Storage for uploaded files, in its own area (a directory of the data dir) per name. */
+  files(area: string): FileStorage;
   /** The one authentication path, for every transport (Auth.authenticate). */
   authenticate(credentials: Credentials): Promise<Principal>;
   /** Issues a signed token for one purpose (AirSend's rtm.connect ws_token). */

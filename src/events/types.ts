@@ -38,7 +38,7 @@ interface E<T extends string, D> {
 
 export type HeraldEvent =
   | E<'user.created', { user: UserRef }>
-  | E<'user.updated', { user: UserRef }>
+  | E<'user.updated', { user: UserRef; actor_id: number | null; author: UserRef | null }>
   | E<'space.created', { space: SpaceView; actor_id: number | null }>
   | E<'space.updated', { space: SpaceView; actor_id: number | null }>
   | E<'space.deleted', { space: SpaceView; actor_id: number | null }>

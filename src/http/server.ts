@@ -3,11 +3,16 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import multipart from '@fastify/multipart';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Context } from '../context.js';
 import { HeraldError } from '../core/errors.js';
-import { userRoutes } from './routes/users.js';
-import { spaceRoutes } from './routes/spaces.js';
-import { messageRoutes } from './routes/messages.js';
+import { authenticated } from '../gateway/http-auth.js';
+import { LocalFileStorage } from '../files/store.js';
+import { mountRoutes } from './rest.js';
+import { USER_ROUTES } from './routes/users.js';
+import { SPACE_ROUTES } from './routes/spaces.js';
+import { MESSAGE_ROUTES } from './routes/messages.js';
 import { fileRoutes } from './routes/files.js';
 import { opsRoutes } from './routes/ops.js';
 import { typeboxValidator } from './validation.js';
@@ -61,11 +66,16 @@ export async function buildHttp(ctx: Context, mount: ((app: FastifyInstance) => 
     void reply.status(404).type('application/problem+json').send({ type: 'https://herald.dev/problems/not_found', title: `no route ${req.method} ${req.url.split('?')[0]}`, status: 404, code: 'not_found' });
   });
 
-  await app.register(opsRoutes(ctx));
-  await app.register(userRoutes(ctx));
-  await app.register(spaceRoutes(ctx));
-  await app.register(messageRoutes(ctx));
-  await app.register(fileRoutes(ctx));
+  // The REST API: every route runs a command of the table, inside one authentication plugin.
+  const files = new LocalFileStorage(join(ctx.config.dataDir, 'files'), ctx.config.maxUploadBytes);
+  await mkdir(files.dir, { recursive: true });
+  await app.register(
+    authenticated({ authenticate: (c) => ctx.auth.authenticate(c) }, (api) => {
+      opsRoutes(api, ctx, ctx.commands);
+      mountRoutes(api, ctx.commands, [...USER_ROUTES, ...SPACE_ROUTES, ...MESSAGE_ROUTES]);
+      fileRoutes(api, ctx.commands, files);
+    }),
+  );
   for (const m of mount) m(app);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

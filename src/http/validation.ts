@@ -1,11 +1,11 @@
 // Route validation with TypeBox: bodies are checked as sent (a number is never silently turned into a
 // string); params, query strings and headers arrive as text, so they are converted to the schema's types.
 import type { FastifySchemaCompiler } from 'fastify';
-import { Kind, FormatRegistry, type TSchema } from '@sinclair/typebox';
+import { Kind, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
-
-FormatRegistry.Set('email', (v) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v));
+// The string formats schemas use (email) are registered where the command schemas are declared.
+import '../commands/schemas.js';
 
 export const typeboxValidator: FastifySchemaCompiler<TSchema> = ({ schema, httpPart, url, method }) => {
   if (!(Kind in schema)) throw new Error(`route ${method} ${url}: the ${httpPart} schema must be built with TypeBox`);

@@ -1,12 +1,10 @@
 // The event log: positions (head + 1 under the writer lock), append with the explicit recipients resolved,
 // per-user feeds for resume, the membership snapshot a node seeds its index from, pruning, and the meta
 // keys that describe the log (epoch, pruned_through).
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql } from 'kysely';
 import type { Audience, Delivered, HeraldEvent } from '../events/types.js';
 import { audienceOf, spaceOf } from '../core/audience.js';
-import type { DB } from './schema.js';
-
-type Db = Kysely<DB> | Transaction<DB>;
+import type { Db } from './db.js';
 
 const n = (v: unknown) => Number(v);
 

@@ -253,6 +253,20 @@ function migrations(flavor: Flavor): Record<string, Migration> {
           .execute();
       },
     },
+    // "All read" marks for Tracim live messages (one row per mark instead of one per message), and an index
+    // to find the contents that still point at a stored file.
+    '003_inbox_marks': {
+      async up(db: AnyDb) {
+        await db.schema
+          .createTable('tlm_read_marks')
+          .addColumn('user_id', 'integer', (c) => c.notNull())
+          .addColumn('through_pos', big, (c) => c.notNull())
+          .addColumn('read_at', big, (c) => c.notNull())
+          .addPrimaryKeyConstraint('tlm_read_marks_pk', ['user_id', 'through_pos'])
+          .execute();
+        await db.schema.createIndex('contents_by_storage_key').on('contents').column('storage_key').execute();
+      },
+    },
   };
 }
 

@@ -120,7 +120,7 @@ export interface DB {
     data: string;
   };
   event_recipients: { event_id: number; user_id: number };
-  // ---- Tracim dialect (migration 002_tracim; queries in content-repo.ts) ----
+  // ---- Tracim dialect (migration 002_tracim; queries in content.ts, tags.ts, subscriptions.ts, calls.ts, inbox.ts) ----
   contents: {
     id: Generated<number>;
     uuid: string;
@@ -168,4 +168,6 @@ export interface DB {
   calls: { id: Generated<number>; caller_id: number; callee_id: number; state: string; url: string; created_at: number; updated_at: number };
   /** Read state of Tracim live messages: one row per (user, event) marked read. */
   tlm_reads: { user_id: number; event_id: number; read_at: number };
+  /** "All read" marks of Tracim live messages: everything at or below `through_pos` was read at `read_at` (migration 003). */
+  tlm_read_marks: { user_id: number; through_pos: number; read_at: number };
 }

@@ -39,7 +39,7 @@ async function addUsers(store: Store, ...names: string[]): Promise<User[]> {
   return store.write(async (tx) => {
     const out: User[] = [];
     for (const name of names) {
-      out.push(await tx.insertUser({ username: name, email: `${name}@example.test`, password_hash: `hash-${name}`, display_name: `${name} ${++userSeq}` }, T0));
+      out.push(await tx.users.insert({ username: name, email: `${name}@example.test`, password_hash: `hash-${name}`, display_name: `${name} ${++userSeq}` }, T0));
     }
     return out;
   });
@@ -47,9 +47,9 @@ async function addUsers(store: Store, ...names: string[]): Promise<User[]> {
 
 async function addSpace(store: Store, owner: User, members: User[] = [], name = 'general'): Promise<number> {
   return store.write(async (tx) => {
-    const id = await tx.insertSpace({ name, kind: 'multi', access: 'open', owner_id: owner.id, created_by: owner.id }, T0);
-    await tx.addMember(id, owner.id, 'owner', T0);
-    for (const m of members) await tx.addMember(id, m.id, 'member', T0 + 1);
+    const id = await tx.spaces.insert({ name, kind: 'multi', access: 'open', owner_id: owner.id, created_by: owner.id }, T0);
+    await tx.spaces.addMember(id, owner.id, 'owner', T0);
+    for (const m of members) await tx.spaces.addMember(id, m.id, 'member', T0 + 1);
     return id;
   });
 }
@@ -70,7 +70,7 @@ type Resolved = Delivered & { recipients: number[] };
  */
 async function resolved(tx: Repo, d: Delivered): Promise<Resolved> {
   const out = new Set(d.explicit);
-  if (d.audience.space !== undefined) for (const u of await tx.memberIds(d.audience.space)) out.add(u);
+  if (d.audience.space !== undefined) for (const u of await tx.spaces.memberIds(d.audience.space)) out.add(u);
   if (d.audience.all) for (const r of await tx.db.selectFrom('users').select('id').where('deleted', '=', 0).execute()) out.add(Number(r.id));
   return { ...d, recipients: [...out] };
 }
@@ -99,7 +99,7 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
 }
 
 async function spaceAndMember(tx: Repo, spaceId: number, userId: number): Promise<{ space: SpaceView; member: MemberView }> {
-  const space = (await tx.space(spaceId))!;
+  const space = (await tx.spaces.view(spaceId))!;
   const member = space.members.find((m) => m.user.id === userId);
   assert.ok(member, `user ${userId} should be a member of space ${spaceId}`);
   return { space, member };
@@ -123,50 +123,50 @@ function storeContract(name: string, factory: Factory, options: { skip?: string;
     // -- users -------------------------------------------------------------------------------------
     test('users: insert stores the email lower-cased and lookups by email ignore case', async () => {
       await withStore(factory, async ({ store }) => {
-        const u = await store.write((tx) => tx.insertUser({ username: 'Alice', email: 'Alice@Example.COM', password_hash: 'h1', display_name: 'Alice A' }, T0));
+        const u = await store.write((tx) => tx.users.insert({ username: 'Alice', email: 'Alice@Example.COM', password_hash: 'h1', display_name: 'Alice A' }, T0));
         assert.equal(u.email, 'alice@example.com');
         assert.equal(u.username, 'Alice');
         assert.equal(u.is_admin, false);
         assert.equal(u.deleted, false);
         assert.equal(u.created_at, T0);
 
-        const byEmail = await store.read((r) => r.userCredentials('ALICE@example.com'));
+        const byEmail = await store.read((r) => r.users.credentials('ALICE@example.com'));
         assert.equal(byEmail?.user.id, u.id);
         assert.equal(byEmail?.password_hash, 'h1');
-        assert.equal((await store.read((r) => r.userCredentials('Alice')))?.user.id, u.id, 'login by username');
-        assert.equal(await store.read((r) => r.userCredentials('nobody@example.com')), null);
+        assert.equal((await store.read((r) => r.users.credentials('Alice')))?.user.id, u.id, 'login by username');
+        assert.equal(await store.read((r) => r.users.credentials('nobody@example.com')), null);
 
-        assert.equal(await store.read((r) => r.userExists('alice@EXAMPLE.com', 'someone-else')), true, 'email taken, any case');
-        assert.equal(await store.read((r) => r.userExists('new@example.com', 'Alice')), true, 'username taken');
-        assert.equal(await store.read((r) => r.userExists('new@example.com', 'bob')), false);
+        assert.equal(await store.read((r) => r.users.exists('alice@EXAMPLE.com', 'someone-else')), true, 'email taken, any case');
+        assert.equal(await store.read((r) => r.users.exists('new@example.com', 'Alice')), true, 'username taken');
+        assert.equal(await store.read((r) => r.users.exists('new@example.com', 'bob')), false);
 
-        assert.deepEqual(await store.read((r) => r.user(u.id)), u);
-        assert.equal(await store.read((r) => r.user(u.id + 1000)), null);
+        assert.deepEqual(await store.read((r) => r.users.get(u.id)), u);
+        assert.equal(await store.read((r) => r.users.get(u.id + 1000)), null);
       });
     });
 
     test('users: duplicate email (any case) or username is rejected by the database', async () => {
       await withStore(factory, async ({ store }) => {
-        await store.write((tx) => tx.insertUser({ username: 'carol', email: 'carol@example.com', password_hash: 'h', display_name: 'C' }, T0));
-        await assert.rejects(store.write((tx) => tx.insertUser({ username: 'carol2', email: 'CAROL@example.com', password_hash: 'h', display_name: 'C' }, T0)));
-        await assert.rejects(store.write((tx) => tx.insertUser({ username: 'carol', email: 'other@example.com', password_hash: 'h', display_name: 'C' }, T0)));
+        await store.write((tx) => tx.users.insert({ username: 'carol', email: 'carol@example.com', password_hash: 'h', display_name: 'C' }, T0));
+        await assert.rejects(store.write((tx) => tx.users.insert({ username: 'carol2', email: 'CAROL@example.com', password_hash: 'h', display_name: 'C' }, T0)));
+        await assert.rejects(store.write((tx) => tx.users.insert({ username: 'carol', email: 'other@example.com', password_hash: 'h', display_name: 'C' }, T0)));
       });
     });
 
     test('users: refs by id, by username (case-insensitive), profile updates and activity', async () => {
       await withStore(factory, async ({ store }) => {
         const [a, b] = await addUsers(store, 'dave', 'Erin');
-        const refs = await store.read((r) => r.userRefs([a.id, b.id, a.id, 99_999]));
+        const refs = await store.read((r) => r.users.refs([a.id, b.id, a.id, 99_999]));
         assert.deepEqual(sorted([...refs.keys()]), sorted([a.id, b.id]));
         assert.equal(refs.get(b.id)?.username, 'Erin');
-        assert.equal((await store.read((r) => r.userRefs([]))).size, 0);
+        assert.equal((await store.read((r) => r.users.refs([]))).size, 0);
 
-        const named = await store.read((r) => r.usersByUsername(['erin', 'nobody']));
+        const named = await store.read((r) => r.users.byUsername(['erin', 'nobody']));
         assert.deepEqual(named.map((u) => u.id), [b.id]);
 
-        await store.write((tx) => tx.updateUser(a.id, { display_name: 'Dave D', has_avatar: true }, T0 + 5));
-        await store.write((tx) => tx.touchUser(a.id, T0 + 9));
-        const after = await store.read((r) => r.user(a.id));
+        await store.write((tx) => tx.users.update(a.id, { display_name: 'Dave D', has_avatar: true }, T0 + 5));
+        await store.write((tx) => tx.users.touch(a.id, T0 + 9));
+        const after = await store.read((r) => r.users.get(a.id));
         assert.equal(after?.display_name, 'Dave D');
         assert.equal(after?.has_avatar, true);
         assert.equal(after?.updated_at, T0 + 5);
@@ -179,13 +179,13 @@ function storeContract(name: string, factory: Factory, options: { skip?: string;
       await withStore(factory, async ({ store }) => {
         const [owner, m1, m2, outsider] = await addUsers(store, 'own', 'mem1', 'mem2', 'out');
         const s = await store.write(async (tx) => {
-          const id = await tx.insertSpace({ name: 'team', description: 'd', kind: 'multi', access: 'on_request', owner_id: owner.id, created_by: owner.id }, T0);
-          await tx.addMember(id, owner.id, 'owner', T0);
-          await tx.addMember(id, m1.id, 'member', T0 + 1);
-          await tx.addMember(id, m2.id, 'reader', T0 + 2);
+          const id = await tx.spaces.insert({ name: 'team', description: 'd', kind: 'multi', access: 'on_request', owner_id: owner.id, created_by: owner.id }, T0);
+          await tx.spaces.addMember(id, owner.id, 'owner', T0);
+          await tx.spaces.addMember(id, m1.id, 'member', T0 + 1);
+          await tx.spaces.addMember(id, m2.id, 'reader', T0 + 2);
           return id;
         });
-        const view = await store.read((r) => r.space(s));
+        const view = await store.read((r) => r.spaces.view(s));
         assert.ok(view);
         assert.equal(view.name, 'team');
         assert.equal(view.access, 'on_request');
@@ -193,31 +193,31 @@ function storeContract(name: string, factory: Factory, options: { skip?: string;
         assert.equal(view.deleted, false);
         assert.deepEqual(view.members.map((m) => [m.user.id, m.role]), [[owner.id, 'owner'], [m1.id, 'member'], [m2.id, 'reader']]);
 
-        assert.equal(await store.read((r) => r.role(s, m2.id)), 'reader');
-        assert.equal(await store.read((r) => r.role(s, outsider.id)), null);
-        assert.deepEqual(sorted(await store.read((r) => r.memberIds(s))), sorted([owner.id, m1.id, m2.id]));
-        assert.deepEqual(sorted(await store.read((r) => r.peersOf(m1.id))), sorted([owner.id, m1.id, m2.id]));
-        assert.deepEqual(await store.read((r) => r.peersOf(outsider.id)), []);
+        assert.equal(await store.read((r) => r.spaces.role(s, m2.id)), 'reader');
+        assert.equal(await store.read((r) => r.spaces.role(s, outsider.id)), null);
+        assert.deepEqual(sorted(await store.read((r) => r.spaces.memberIds(s))), sorted([owner.id, m1.id, m2.id]));
+        assert.deepEqual(sorted(await store.read((r) => r.spaces.peersOf(m1.id))), sorted([owner.id, m1.id, m2.id]));
+        assert.deepEqual(await store.read((r) => r.spaces.peersOf(outsider.id)), []);
 
-        await store.write((tx) => tx.setRole(s, m2.id, 'manager'));
-        assert.equal(await store.read((r) => r.role(s, m2.id)), 'manager');
+        await store.write((tx) => tx.spaces.setRole(s, m2.id, 'manager'));
+        assert.equal(await store.read((r) => r.spaces.role(s, m2.id)), 'manager');
 
-        await store.write((tx) => tx.removeMember(s, m1.id));
-        assert.equal(await store.read((r) => r.role(s, m1.id)), null);
-        assert.deepEqual(sorted(await store.read((r) => r.memberIds(s))), sorted([owner.id, m2.id]));
+        await store.write((tx) => tx.spaces.removeMember(s, m1.id));
+        assert.equal(await store.read((r) => r.spaces.role(s, m1.id)), null);
+        assert.deepEqual(sorted(await store.read((r) => r.spaces.memberIds(s))), sorted([owner.id, m2.id]));
 
         const s2 = await addSpace(store, m2, [], 'second');
-        assert.deepEqual(await store.read((r) => r.spaceIdsOf(m2.id)), sorted([s, s2]));
-        await store.write((tx) => tx.updateSpace(s2, { name: 'renamed', access: 'confidential' }, T0 + 3));
-        const renamed = await store.read((r) => r.space(s2));
+        assert.deepEqual(await store.read((r) => r.spaces.idsOf(m2.id)), sorted([s, s2]));
+        await store.write((tx) => tx.spaces.update(s2, { name: 'renamed', access: 'confidential' }, T0 + 3));
+        const renamed = await store.read((r) => r.spaces.view(s2));
         assert.equal(renamed?.name, 'renamed');
         assert.equal(renamed?.access, 'confidential');
         assert.equal(renamed?.updated_at, T0 + 3);
 
-        await store.write((tx) => tx.updateSpace(s2, { deleted: true }, T0 + 4));
-        assert.equal((await store.read((r) => r.space(s2)))?.deleted, true);
-        assert.deepEqual(await store.read((r) => r.spaceIdsOf(m2.id)), [s], 'deleted spaces are not listed');
-        assert.equal(await store.read((r) => r.space(123_456)), null);
+        await store.write((tx) => tx.spaces.update(s2, { deleted: true }, T0 + 4));
+        assert.equal((await store.read((r) => r.spaces.view(s2)))?.deleted, true);
+        assert.deepEqual(await store.read((r) => r.spaces.idsOf(m2.id)), [s], 'deleted spaces are not listed');
+        assert.equal(await store.read((r) => r.spaces.view(123_456)), null);
       });
     });
 
@@ -225,13 +225,13 @@ function storeContract(name: string, factory: Factory, options: { skip?: string;
       await withStore(factory, async ({ store }) => {
         const [a, b] = await addUsers(store, 'pa', 'pb');
         const key = `${Math.min(a.id, b.id)}:${Math.max(a.id, b.id)}`;
-        const d = await store.write((tx) => tx.insertSpace({ name: 'dm', kind: 'direct', access: 'confidential', owner_id: a.id, created_by: a.id, direct_key: key }, T0));
-        assert.equal(await store.read((r) => r.directSpace(key)), d);
-        await assert.rejects(store.write((tx) => tx.insertSpace({ name: 'dm2', kind: 'direct', access: 'confidential', owner_id: a.id, created_by: a.id, direct_key: key }, T0)));
-        await store.write((tx) => tx.updateSpace(d, { deleted: true }, T0));
-        assert.equal(await store.read((r) => r.directSpace(key)), null);
-        const d2 = await store.write((tx) => tx.insertSpace({ name: 'dm3', kind: 'direct', access: 'confidential', owner_id: a.id, created_by: a.id, direct_key: key }, T0));
-        assert.equal(await store.read((r) => r.directSpace(key)), d2);
+        const d = await store.write((tx) => tx.spaces.insert({ name: 'dm', kind: 'direct', access: 'confidential', owner_id: a.id, created_by: a.id, direct_key: key }, T0));
+        assert.equal(await store.read((r) => r.spaces.direct(key)), d);
+        await assert.rejects(store.write((tx) => tx.spaces.insert({ name: 'dm2', kind: 'direct', access: 'confidential', owner_id: a.id, created_by: a.id, direct_key: key }, T0)));
+        await store.write((tx) => tx.spaces.update(d, { deleted: true }, T0));
+        assert.equal(await store.read((r) => r.spaces.direct(key)), null);
+        const d2 = await store.write((tx) => tx.spaces.insert({ name: 'dm3', kind: 'direct', access: 'confidential', owner_id: a.id, created_by: a.id, direct_key: key }, T0));
+        assert.equal(await store.read((r) => r.spaces.direct(key)), d2);
       });
     });
 
@@ -241,25 +241,25 @@ function storeContract(name: string, factory: Factory, options: { skip?: string;
         const [a, b, c] = await addUsers(store, 'ma', 'mb', 'mc');
         const s = await addSpace(store, a, [b, c]);
         const { f1, f2, m1, m2 } = await store.write(async (tx) => {
-          const f1 = await tx.insertFile({ space_id: s, name: 'one.png', mimetype: 'image/png', size: 10, storage_key: 'k1', uploaded_by: a.id }, T0);
-          const f2 = await tx.insertFile({ space_id: s, name: 'two.txt', mimetype: 'text/plain', size: 20, storage_key: 'k2', uploaded_by: a.id }, T0);
-          const m1 = await tx.insertMessage({ space_id: s, author_id: a.id, kind: 'file', content: 'hi @mb', meta: { bot: 'x' } }, T0 + 1);
-          await tx.attachFiles(m1, [f2.id, f1.id]);
-          await tx.setMentions(m1, [b.id, c.id]);
-          const m2 = await tx.insertMessage({ space_id: s, author_id: null, kind: 'bot', content: 'reply', parent_id: m1, mentions_all: true }, T0 + 2);
+          const f1 = await tx.files.insert({ space_id: s, name: 'one.png', mimetype: 'image/png', size: 10, storage_key: 'k1', uploaded_by: a.id }, T0);
+          const f2 = await tx.files.insert({ space_id: s, name: 'two.txt', mimetype: 'text/plain', size: 20, storage_key: 'k2', uploaded_by: a.id }, T0);
+          const m1 = await tx.messages.insert({ space_id: s, author_id: a.id, kind: 'file', content: 'hi @mb', meta: { bot: 'x' } }, T0 + 1);
+          await tx.files.attach(m1, [f2.id, f1.id]);
+          await tx.messages.setMentions(m1, [b.id, c.id]);
+          const m2 = await tx.messages.insert({ space_id: s, author_id: null, kind: 'bot', content: 'reply', parent_id: m1, mentions_all: true }, T0 + 2);
           return { f1, f2, m1, m2 };
         });
         assert.equal(f1.path, `/spaces/${s}/files/${f1.id}/one.png`);
         assert.equal(f2.size, 20);
 
-        assert.equal(await store.write((tx) => tx.addReaction(m1, b.id, '👍', T0 + 3)), true);
-        assert.equal(await store.write((tx) => tx.addReaction(m1, b.id, '👍', T0 + 4)), false, 'same reaction twice is a no-op');
-        assert.equal(await store.write((tx) => tx.addReaction(m1, c.id, '🎉', T0 + 5)), true);
-        assert.equal(await store.write((tx) => tx.addReceipt(m1, c.id, T0 + 6)), true);
-        assert.equal(await store.write((tx) => tx.addReceipt(m1, c.id, T0 + 7)), false, 'second receipt is a no-op');
-        await store.write((tx) => tx.setMentions(m1, [c.id])); // replaces the previous set
+        assert.equal(await store.write((tx) => tx.messages.addReaction(m1, b.id, '👍', T0 + 3)), true);
+        assert.equal(await store.write((tx) => tx.messages.addReaction(m1, b.id, '👍', T0 + 4)), false, 'same reaction twice is a no-op');
+        assert.equal(await store.write((tx) => tx.messages.addReaction(m1, c.id, '🎉', T0 + 5)), true);
+        assert.equal(await store.write((tx) => tx.reads.addReceipt(m1, c.id, T0 + 6)), true);
+        assert.equal(await store.write((tx) => tx.reads.addReceipt(m1, c.id, T0 + 7)), false, 'second receipt is a no-op');
+        await store.write((tx) => tx.messages.setMentions(m1, [c.id])); // replaces the previous set
 
-        const [v2, v1] = await store.read((r) => r.messageViews([m2, m1, 987_654]));
+        const [v2, v1] = await store.read((r) => r.messages.views([m2, m1, 987_654]));
         assert.equal(v1.id, m1);
         assert.equal(v1.space_id, s);
         assert.equal(v1.space_kind, 'multi');
@@ -281,17 +281,17 @@ function storeContract(name: string, factory: Factory, options: { skip?: string;
         assert.deepEqual(v2.attachments, []);
         assert.equal(v2.meta, null);
 
-        assert.equal(await store.write((tx) => tx.removeReaction(m1, b.id, '👍')), true);
-        assert.equal(await store.write((tx) => tx.removeReaction(m1, b.id, '👍')), false);
-        await store.write((tx) => tx.editMessage(m1, 'edited', true, T0 + 8));
-        const edited = await store.read((r) => r.messageView(m1));
+        assert.equal(await store.write((tx) => tx.messages.removeReaction(m1, b.id, '👍')), true);
+        assert.equal(await store.write((tx) => tx.messages.removeReaction(m1, b.id, '👍')), false);
+        await store.write((tx) => tx.messages.edit(m1, 'edited', true, T0 + 8));
+        const edited = await store.read((r) => r.messages.view(m1));
         assert.deepEqual(edited?.reactions.map((r) => r.emoji), ['🎉']);
         assert.equal(edited?.content, 'edited');
         assert.equal(edited?.is_edited, true);
         assert.equal(edited?.mentions_all, true);
         assert.equal(edited?.updated_at, T0 + 8);
-        assert.equal(await store.read((r) => r.messageView(424_242)), null);
-        assert.deepEqual(await store.read((r) => r.messageViews([])), []);
+        assert.equal(await store.read((r) => r.messages.view(424_242)), null);
+        assert.deepEqual(await store.read((r) => r.messages.views([])), []);
       });
     });
 
@@ -301,13 +301,13 @@ function storeContract(name: string, factory: Factory, options: { skip?: string;
         const s = await addSpace(store, a);
         const ids = await store.write(async (tx) => {
           const out: number[] = [];
-          for (let i = 0; i < 5; i++) out.push(await tx.insertMessage({ space_id: s, author_id: a.id, kind: 'message', content: `m${i}` }, T0 + i));
+          for (let i = 0; i < 5; i++) out.push(await tx.messages.insert({ space_id: s, author_id: a.id, kind: 'message', content: `m${i}` }, T0 + i));
           return out;
         });
-        await store.write((tx) => tx.deleteMessage(ids[3], T0 + 10));
-        assert.equal((await store.read((r) => r.messageRow(ids[3])))?.deleted, 1);
-        assert.deepEqual((await store.read((r) => r.listMessages(s, null, 10))).map((m) => m.id), [ids[4], ids[2], ids[1], ids[0]]);
-        assert.deepEqual((await store.read((r) => r.listMessages(s, ids[2], 1))).map((m) => m.id), [ids[1]]);
+        await store.write((tx) => tx.messages.delete(ids[3], T0 + 10));
+        assert.equal((await store.read((r) => r.messages.row(ids[3])))?.deleted, 1);
+        assert.deepEqual((await store.read((r) => r.messages.list(s, null, 10))).map((m) => m.id), [ids[4], ids[2], ids[1], ids[0]]);
+        assert.deepEqual((await store.read((r) => r.messages.list(s, ids[2], 1))).map((m) => m.id), [ids[1]]);
       });
     });
 
@@ -316,23 +316,23 @@ function storeContract(name: string, factory: Factory, options: { skip?: string;
         const [a] = await addUsers(store, 'fa');
         const s = await addSpace(store, a);
         const { f, g, m1, m2 } = await store.write(async (tx) => {
-          const f = await tx.insertFile({ space_id: s, name: 'f.bin', mimetype: 'application/octet-stream', size: 1, storage_key: 'kf', uploaded_by: a.id }, T0);
-          const g = await tx.insertFile({ space_id: s, name: 'g.bin', mimetype: 'application/octet-stream', size: 2, storage_key: 'kg', uploaded_by: null }, T0);
-          const m1 = await tx.insertMessage({ space_id: s, author_id: a.id, kind: 'file', content: '' }, T0);
-          const m2 = await tx.insertMessage({ space_id: s, author_id: a.id, kind: 'file', content: '' }, T0);
-          await tx.attachFiles(m1, [f.id, g.id]);
-          await tx.attachFiles(m2, [f.id]);
+          const f = await tx.files.insert({ space_id: s, name: 'f.bin', mimetype: 'application/octet-stream', size: 1, storage_key: 'kf', uploaded_by: a.id }, T0);
+          const g = await tx.files.insert({ space_id: s, name: 'g.bin', mimetype: 'application/octet-stream', size: 2, storage_key: 'kg', uploaded_by: null }, T0);
+          const m1 = await tx.messages.insert({ space_id: s, author_id: a.id, kind: 'file', content: '' }, T0);
+          const m2 = await tx.messages.insert({ space_id: s, author_id: a.id, kind: 'file', content: '' }, T0);
+          await tx.files.attach(m1, [f.id, g.id]);
+          await tx.files.attach(m2, [f.id]);
           return { f, g, m1, m2 };
         });
-        assert.equal(await store.write((tx) => tx.detachFile(m1, g.id)), true);
-        assert.equal(await store.write((tx) => tx.detachFile(m1, g.id)), false);
-        assert.equal((await store.read((r) => r.file(g.id)))?.deleted, false, 'detaching does not delete the file');
+        assert.equal(await store.write((tx) => tx.files.detach(m1, g.id)), true);
+        assert.equal(await store.write((tx) => tx.files.detach(m1, g.id)), false);
+        assert.equal((await store.read((r) => r.files.get(g.id)))?.deleted, false, 'detaching does not delete the file');
 
-        assert.deepEqual(sorted(await store.write((tx) => tx.deleteFile(f.id))), sorted([m1, m2]));
-        const stored = await store.read((r) => r.file(f.id));
+        assert.deepEqual(sorted(await store.write((tx) => tx.files.delete(f.id))), sorted([m1, m2]));
+        const stored = await store.read((r) => r.files.get(f.id));
         assert.equal(stored?.deleted, true);
         assert.equal(stored?.storage_key, 'kf');
-        const views = await store.read((r) => r.messageViews([m1, m2]));
+        const views = await store.read((r) => r.messages.views([m1, m2]));
         assert.deepEqual(views.map((v) => v.attachments.length), [0, 0]);
       });
     });
@@ -344,7 +344,7 @@ function storeContract(name: string, factory: Factory, options: { skip?: string;
         const s1 = await addSpace(store, a, [b, c], 's1');
         const s2 = await addSpace(store, c, [b], 's2');
         const post = (space: number, author: number | null) =>
-          store.write((tx) => tx.insertMessage({ space_id: space, author_id: author, kind: 'message', content: 'x' }, T0));
+          store.write((tx) => tx.messages.insert({ space_id: space, author_id: author, kind: 'message', content: 'x' }, T0));
         const m1 = await post(s1, a.id);
         const m2 = await post(s1, a.id);
         const m3 = await post(s1, b.id);
@@ -352,31 +352,31 @@ function storeContract(name: string, factory: Factory, options: { skip?: string;
         const n1 = await post(s2, c.id);
 
         const unreadOf = async (userId: number) =>
-          (await store.read((r) => r.unreadCounts(userId))).sort((x, y) => x.space_id - y.space_id).map((u) => [u.space_id, u.count, u.oldest_unread_id]);
+          (await store.read((r) => r.reads.counts(userId))).sort((x, y) => x.space_id - y.space_id).map((u) => [u.space_id, u.count, u.oldest_unread_id]);
 
         assert.deepEqual(await unreadOf(a.id), [[s1, 2, m3]], "the author's own messages are never unread");
         assert.deepEqual(await unreadOf(b.id), [[s1, 3, m1], [s2, 1, n1]]);
         assert.deepEqual(await unreadOf(c.id), [[s1, 4, m1]]);
-        assert.deepEqual(await store.read((r) => r.unread(b.id, s1)), { user_id: b.id, space_id: s1, space_unread: 3, total_unread: 4, oldest_unread_id: m1 });
+        assert.deepEqual(await store.read((r) => r.reads.unread(b.id, s1)), { user_id: b.id, space_id: s1, space_unread: 3, total_unread: 4, oldest_unread_id: m1 });
 
-        await store.write((tx) => tx.addReceipt(m1, b.id, T0));
+        await store.write((tx) => tx.reads.addReceipt(m1, b.id, T0));
         assert.deepEqual(await unreadOf(b.id), [[s1, 2, m2], [s2, 1, n1]], 'a receipt reads one message');
 
-        await store.write((tx) => tx.deleteMessage(m2, T0));
+        await store.write((tx) => tx.messages.delete(m2, T0));
         assert.deepEqual(await unreadOf(b.id), [[s1, 1, m4], [s2, 1, n1]], 'deleted messages are not counted');
 
-        await store.write((tx) => tx.markAllRead(s1, b.id));
+        await store.write((tx) => tx.reads.markAllRead(s1, b.id));
         assert.deepEqual(await unreadOf(b.id), [[s2, 1, n1]]);
-        assert.deepEqual(await store.read((r) => r.unread(b.id, s1)), { user_id: b.id, space_id: s1, space_unread: 0, total_unread: 1, oldest_unread_id: 0 });
+        assert.deepEqual(await store.read((r) => r.reads.unread(b.id, s1)), { user_id: b.id, space_id: s1, space_unread: 0, total_unread: 1, oldest_unread_id: 0 });
         assert.deepEqual(await unreadOf(c.id), [[s1, 3, m1]], "mark-all-read is per user: c still has m1, m3, m4");
 
         const m5 = await post(s1, a.id);
         assert.deepEqual(await unreadOf(b.id), [[s1, 1, m5], [s2, 1, n1]], 'messages after mark-all-read are unread');
 
-        await store.write((tx) => tx.markAllRead(s2, b.id));
-        await store.write((tx) => tx.markAllRead(s1, b.id));
+        await store.write((tx) => tx.reads.markAllRead(s2, b.id));
+        await store.write((tx) => tx.reads.markAllRead(s1, b.id));
         assert.deepEqual(await unreadOf(b.id), []);
-        assert.deepEqual(await store.read((r) => r.unread(b.id, s1)), { user_id: b.id, space_id: s1, space_unread: 0, total_unread: 0, oldest_unread_id: 0 });
+        assert.deepEqual(await store.read((r) => r.reads.unread(b.id, s1)), { user_id: b.id, space_id: s1, space_unread: 0, total_unread: 0, oldest_unread_id: 0 });
       });
     });
 
@@ -385,16 +385,16 @@ function storeContract(name: string, factory: Factory, options: { skip?: string;
       await withStore(factory, async ({ store }) => {
         const [a, b] = await addUsers(store, 'ka', 'kb');
         const s = await addSpace(store, a, [b]);
-        const file: FileView = await store.write((tx) => tx.insertFile({ space_id: s, name: 'doc.md', mimetype: 'text/markdown', size: 3, storage_key: 'kd', uploaded_by: a.id }, T0));
-        assert.equal(await store.read((r) => r.lock(file.id)), null);
-        const lock = await store.write((tx) => tx.insertLock(file, a.id, T0 + 1));
-        assert.deepEqual(await store.read((r) => r.lock(file.id)), { id: lock.id, file_id: file.id, space_id: s, user_id: a.id, acquired_at: T0 + 1, path: file.path });
-        await assert.rejects(store.write((tx) => tx.insertLock(file, b.id, T0 + 2)), 'a second lock on the same file is rejected');
-        assert.equal((await store.read((r) => r.lock(file.id)))?.user_id, a.id);
-        await store.write((tx) => tx.deleteLock(lock.id));
-        assert.equal(await store.read((r) => r.lock(file.id)), null);
-        const relock = await store.write((tx) => tx.insertLock(file, b.id, T0 + 3));
-        assert.equal((await store.read((r) => r.lock(file.id)))?.id, relock.id);
+        const file: FileView = await store.write((tx) => tx.files.insert({ space_id: s, name: 'doc.md', mimetype: 'text/markdown', size: 3, storage_key: 'kd', uploaded_by: a.id }, T0));
+        assert.equal(await store.read((r) => r.files.lock(file.id)), null);
+        const lock = await store.write((tx) => tx.files.insertLock(file, a.id, T0 + 1));
+        assert.deepEqual(await store.read((r) => r.files.lock(file.id)), { id: lock.id, file_id: file.id, space_id: s, user_id: a.id, acquired_at: T0 + 1, path: file.path });
+        await assert.rejects(store.write((tx) => tx.files.insertLock(file, b.id, T0 + 2)), 'a second lock on the same file is rejected');
+        assert.equal((await store.read((r) => r.files.lock(file.id)))?.user_id, a.id);
+        await store.write((tx) => tx.files.deleteLock(lock.id));
+        assert.equal(await store.read((r) => r.files.lock(file.id)), null);
+        const relock = await store.write((tx) => tx.files.insertLock(file, b.id, T0 + 3));
+        assert.equal((await store.read((r) => r.files.lock(file.id)))?.id, relock.id);
       });
     });
 
@@ -402,15 +402,15 @@ function storeContract(name: string, factory: Factory, options: { skip?: string;
       await withStore(factory, async ({ store }) => {
         const [a, b] = await addUsers(store, 'aa', 'ab');
         const s = await addSpace(store, a, [b]);
-        const x = await store.write((tx) => tx.insertAction({ space_id: s, name: 'first', description: 'do it', type: 1, status: 0, due_at: T0 + 100, assignee_id: b.id, created_by: a.id }, T0));
-        const y = await store.write((tx) => tx.insertAction({ space_id: s, name: 'second', description: '', type: 2, status: 0, due_at: null, assignee_id: null, created_by: b.id }, T0));
-        assert.deepEqual(await store.read((r) => r.action(x.id)), x);
+        const x = await store.write((tx) => tx.actions.insert({ space_id: s, name: 'first', description: 'do it', type: 1, status: 0, due_at: T0 + 100, assignee_id: b.id, created_by: a.id }, T0));
+        const y = await store.write((tx) => tx.actions.insert({ space_id: s, name: 'second', description: '', type: 2, status: 0, due_at: null, assignee_id: null, created_by: b.id }, T0));
+        assert.deepEqual(await store.read((r) => r.actions.get(x.id)), x);
         assert.equal(x.due_at, T0 + 100);
         assert.equal(x.updated_at, null);
-        assert.deepEqual((await store.read((r) => r.listActions(s))).map((v) => v.id), [x.id, y.id]);
+        assert.deepEqual((await store.read((r) => r.actions.list(s))).map((v) => v.id), [x.id, y.id]);
 
-        await store.write((tx) => tx.updateAction(x.id, { status: 1, assignee_id: null, name: 'first!' }, b.id, T0 + 5));
-        const patched = await store.read((r) => r.action(x.id));
+        await store.write((tx) => tx.actions.update(x.id, { status: 1, assignee_id: null, name: 'first!' }, b.id, T0 + 5));
+        const patched = await store.read((r) => r.actions.get(x.id));
         assert.equal(patched?.status, 1);
         assert.equal(patched?.assignee_id, null);
         assert.equal(patched?.name, 'first!');
@@ -418,9 +418,9 @@ function storeContract(name: string, factory: Factory, options: { skip?: string;
         assert.equal(patched?.updated_by, b.id);
         assert.equal(patched?.updated_at, T0 + 5);
 
-        await store.write((tx) => tx.deleteAction(y.id));
-        assert.equal(await store.read((r) => r.action(y.id)), null);
-        assert.deepEqual((await store.read((r) => r.listActions(s))).map((v) => v.id), [x.id]);
+        await store.write((tx) => tx.actions.delete(y.id));
+        assert.equal(await store.read((r) => r.actions.get(y.id)), null);
+        assert.deepEqual((await store.read((r) => r.actions.list(s))).map((v) => v.id), [x.id]);
       });
     });
 
@@ -428,23 +428,57 @@ function storeContract(name: string, factory: Factory, options: { skip?: string;
       await withStore(factory, async ({ store }) => {
         const [a, b, c] = await addUsers(store, 'xa', 'xb', 'xc');
         const s = await addSpace(store, a, [b, c]);
-        const m = await store.write((tx) => tx.insertMessage({ space_id: s, author_id: a.id, kind: 'message', content: 'hey' }, T0));
-        const aRef = (await store.read((r) => r.userRefs([a.id]))).get(a.id)!;
-        const first = await store.write((tx) => tx.insertAlert({ user_id: b.id, kind: 'mention', from: aRef, space_id: s, message_id: m, text: 'hey' }, T0 + 1));
-        const second = await store.write((tx) => tx.insertAlert({ user_id: b.id, kind: 'quote', from: null, space_id: s, message_id: m, text: 'q' }, T0 + 2));
-        await store.write((tx) => tx.insertAlert({ user_id: c.id, kind: 'reaction', from: aRef, space_id: s, message_id: m, text: 'r' }, T0 + 3));
+        const m = await store.write((tx) => tx.messages.insert({ space_id: s, author_id: a.id, kind: 'message', content: 'hey' }, T0));
+        const aRef = (await store.read((r) => r.users.refs([a.id]))).get(a.id)!;
+        const first = await store.write((tx) => tx.alerts.insert({ user_id: b.id, kind: 'mention', from: aRef, space_id: s, message_id: m, text: 'hey' }, T0 + 1));
+        const second = await store.write((tx) => tx.alerts.insert({ user_id: b.id, kind: 'quote', from: null, space_id: s, message_id: m, text: 'q' }, T0 + 2));
+        await store.write((tx) => tx.alerts.insert({ user_id: c.id, kind: 'reaction', from: aRef, space_id: s, message_id: m, text: 'r' }, T0 + 3));
 
-        const forB = await store.read((r) => r.alerts(b.id, 10));
+        const forB = await store.read((r) => r.alerts.list(b.id, 10));
         assert.deepEqual(forB, [second, first]);
         assert.equal(forB[1].from?.id, a.id);
         assert.equal(forB[1].is_read, false);
-        assert.deepEqual((await store.read((r) => r.alerts(b.id, 1))).map((x) => x.id), [second.id]);
-        assert.deepEqual((await store.read((r) => r.alerts(c.id, 10))).map((x) => x.kind), ['reaction']);
-        assert.deepEqual(await store.read((r) => r.alerts(a.id, 10)), []);
+        assert.deepEqual((await store.read((r) => r.alerts.list(b.id, 1))).map((x) => x.id), [second.id]);
+        assert.deepEqual((await store.read((r) => r.alerts.list(c.id, 10))).map((x) => x.kind), ['reaction']);
+        assert.deepEqual(await store.read((r) => r.alerts.list(a.id, 10)), []);
       });
     });
 
     // -- event log: positions ---------------------------------------------------------------------------
+    test('inbox: read dates from single reads and "all read" marks; the first read date is kept', async () => {
+      await withStore(factory, async ({ store }) => {
+        const [u, v] = await addUsers(store, 'ina', 'inb');
+        assert.equal(await store.write((tx) => tx.inbox.markRead(u.id, [5, 7, 7], T0)), 2, 'each message once');
+        assert.equal(await store.write((tx) => tx.inbox.markRead(u.id, [7, 9], T0 + 1)), 1, 'already read ones are kept');
+        assert.equal(await store.write((tx) => tx.inbox.markAllRead(u.id, 8, T0 + 2)), true);
+        assert.equal(await store.write((tx) => tx.inbox.markAllRead(u.id, 8, T0 + 3)), false, 'a mark covered by an earlier one is not added');
+        assert.equal(await store.write((tx) => tx.inbox.markAllRead(u.id, 20, T0 + 4)), true);
+        const dates = await store.read((r) => r.inbox.readDates(u.id, [1, 5, 7, 8, 9, 15, 21]));
+        assert.deepEqual([...dates].sort((a, b) => a[0] - b[0]), [[1, T0 + 2], [5, T0], [7, T0], [8, T0 + 2], [9, T0 + 1], [15, T0 + 4]]);
+        assert.equal(await store.write((tx) => tx.inbox.markRead(u.id, [3, 21], T0 + 5)), 1, 'messages under a mark are read already');
+        assert.deepEqual(await store.read((r) => r.inbox.marks(u.id)), [{ through: 8, read_at: T0 + 2 }, { through: 20, read_at: T0 + 4 }]);
+        assert.equal((await store.read((r) => r.inbox.readDates(v.id, [5, 15]))).size, 0, 'read state is per user');
+      });
+    });
+
+    test('content: stored files are found by key while any content points at them; deleted ones after a cutoff', async () => {
+      await withStore(factory, async ({ store }) => {
+        const [o] = await addUsers(store, 'cfo');
+        const s = await addSpace(store, o, [], 'files');
+        const file = (key: string) => ({ space_id: s, parent_id: null, type: 'file' as const, label: key, raw_content: '', file_extension: '.txt', storage_key: key, author_id: o.id });
+        const [a, b] = await store.write(async (tx) => [await tx.content.insert(file('k-a'), T0), await tx.content.insert(file('k-a'), T0)]);
+        assert.equal(await store.read((r) => r.content.storageInUse('k-a')), true);
+        await store.write((tx) => tx.content.update(a, { deleted: 1 }, T0 + 10));
+        assert.deepEqual(await store.read((r) => r.content.trashedFiles(T0 + 10)), [], 'deleted at the cutoff: kept');
+        assert.deepEqual(await store.read((r) => r.content.trashedFiles(T0 + 11)), [{ id: a, storage_key: 'k-a' }]);
+        await store.write((tx) => tx.content.dropStorage(a));
+        assert.equal(await store.read((r) => r.content.storageInUse('k-a')), true, 'the copy still points at it');
+        await store.write((tx) => tx.content.dropStorage(b));
+        assert.equal(await store.read((r) => r.content.storageInUse('k-a')), false);
+        assert.equal((await store.read((r) => r.content.view(a)))?.is_deleted, true);
+      });
+    });
+
     test('log: appends get head+1, contiguous within and across writes, and carry their audience and explicit recipients', async () => {
       await withStore(factory, async ({ store }) => {
         const [a, b] = await addUsers(store, 'la', 'lb');
@@ -478,7 +512,7 @@ function storeContract(name: string, factory: Factory, options: { skip?: string;
         await assert.rejects(
           store.write(
             async (tx) => {
-              await tx.insertUser({ username: 'ghost', email: 'ghost@example.test', password_hash: 'h', display_name: 'G' }, T0);
+              await tx.users.insert({ username: 'ghost', email: 'ghost@example.test', password_hash: 'h', display_name: 'G' }, T0);
               assert.equal((await tx.append(personal(a.id), T0)).id, 2);
               assert.equal((await tx.append(custom(null, 'lost'), T0)).id, 3);
               throw boom;
@@ -489,7 +523,7 @@ function storeContract(name: string, factory: Factory, options: { skip?: string;
         );
         assert.equal(committed, false, 'afterCommit does not run for a rolled-back write');
         assert.equal(await store.read((r) => r.logHead()), 1);
-        assert.equal(await store.read((r) => r.userCredentials('ghost@example.test')), null, 'the whole transaction was rolled back');
+        assert.equal(await store.read((r) => r.users.credentials('ghost@example.test')), null, 'the whole transaction was rolled back');
         const next = await appendOne(store, custom(null, 'after'));
         assert.equal(next.id, 2);
         assert.deepEqual(await allEventIds(store), [1, 2]);
@@ -611,7 +645,7 @@ function storeContract(name: string, factory: Factory, options: { skip?: string;
         note(await appendOne(store, custom(s, 'before b joins'), T0 + 1)); // 1: a
         note(
           await store.write(async (tx) => {
-            await tx.addMember(s, b.id, 'member', T0 + 2);
+            await tx.spaces.addMember(s, b.id, 'member', T0 + 2);
             return resolved(tx, await tx.append(custom(s, 'b joined'), T0 + 2)); // 2: a, b (the join event reaches the new member)
           }),
         );
@@ -620,15 +654,15 @@ function storeContract(name: string, factory: Factory, options: { skip?: string;
         note(
           await store.write(async (tx) => {
             const { space, member } = await spaceAndMember(tx, s, b.id);
-            await tx.removeMember(s, b.id);
-            return resolved(tx, await tx.append({ type: 'member.removed', data: { space: (await tx.space(space.id))!, member, actor_id: a.id } }, T0 + 5)); // 5: a + b explicitly
+            await tx.spaces.removeMember(s, b.id);
+            return resolved(tx, await tx.append({ type: 'member.removed', data: { space: (await tx.spaces.view(space.id))!, member, actor_id: a.id } }, T0 + 5)); // 5: a + b explicitly
           }),
         );
         note(await appendOne(store, custom(s, 'after b left'), T0 + 6)); // 6: a
         note(await appendOne(store, custom(null, 'broadcast'), T0 + 7)); // 7: everyone
         note(
           await store.write(async (tx) => {
-            await tx.addMember(s, b.id, 'reader', T0 + 8);
+            await tx.spaces.addMember(s, b.id, 'reader', T0 + 8);
             return resolved(tx, await tx.append(custom(s, 'b rejoined'), T0 + 8)); // 8: a, b
           }),
         );
@@ -661,7 +695,7 @@ function storeContract(name: string, factory: Factory, options: { skip?: string;
       await withStore(factory, async ({ store }) => {
         const [early] = await addUsers(store, 'bea');
         await appendOne(store, custom(null, 'before the late user existed'), T0 + 10); // 1
-        const late = await store.write((tx) => tx.insertUser({ username: 'bel', email: 'bel@example.test', password_hash: 'h', display_name: 'late' }, T0 + 20));
+        const late = await store.write((tx) => tx.users.insert({ username: 'bel', email: 'bel@example.test', password_hash: 'h', display_name: 'late' }, T0 + 20));
         const d = await appendOne(store, custom(null, 'after'), T0 + 30); // 2
         assert.deepEqual(sorted(d.recipients), sorted([early.id, late.id]));
         assert.deepEqual(await feedIds(store, early.id), [1, 2]);
@@ -675,9 +709,9 @@ function storeContract(name: string, factory: Factory, options: { skip?: string;
         const s = await addSpace(store, a);
         await store.write(async (tx) => {
           await tx.append(custom(s, 'before'), T0); // 1
-          await tx.addMember(s, b.id, 'member', T0);
+          await tx.spaces.addMember(s, b.id, 'member', T0);
           await tx.append(custom(s, 'during'), T0); // 2
-          await tx.removeMember(s, b.id);
+          await tx.spaces.removeMember(s, b.id);
           await tx.append(custom(s, 'after'), T0); // 3
         });
         assert.deepEqual(await feedIds(store, b.id), [2]);
@@ -723,7 +757,7 @@ function storeContract(name: string, factory: Factory, options: { skip?: string;
 
         // b joins after the prune; the join's position must lie after everything a client may have seen.
         const joined = await store.write(async (tx) => {
-          await tx.addMember(s, b.id, 'member', T0);
+          await tx.spaces.addMember(s, b.id, 'member', T0);
           return tx.append(custom(s, 'b joined'), 11_000);
         });
         assert.equal(joined.id, 4, 'the next position is pruned_through + 1, not 1');
@@ -866,7 +900,7 @@ describe('store: postgres schemas', { skip: pgSkip }, () => {
       const second = await openStore(two.url);
       opened.push(second);
       assert.notEqual(await second.epoch(), await first.epoch());
-      assert.equal(await second.read((r) => r.userCredentials('tenant1@example.test')), null, 'schemas do not share rows');
+      assert.equal(await second.read((r) => r.users.credentials('tenant1@example.test')), null, 'schemas do not share rows');
       await addUsers(second, 'tenant2');
       assert.equal((await appendOne(second, custom(null, 'x'))).id, 1);
     } finally {

@@ -131,12 +131,16 @@ export function fakeWorld(o: { head?: number; heartbeatSeconds?: number; command
       return o.commands ? o.commands(name, input) : { ok: true };
     },
     has: () => true,
+    get: () => undefined,
     list: () => [],
   };
   const host: DialectHost = {
     log: pino({ level: 'silent' }),
     metrics: { frameReceived: () => undefined, slowConsumer: () => undefined },
-    server: { publicUrl: null, port: () => 8080, heartbeatSeconds: o.heartbeatSeconds ?? 25 },
+    server: { publicUrl: null, port: () => 8080, heartbeatSeconds: o.heartbeatSeconds ?? 25, tokenTtlSeconds: 3600, retentionMs: 3600_000 },
+    files: () => {
+      throw new Error('no file storage in this fake host');
+    },
     authenticate: async (c: Credentials): Promise<Principal> => {
       const uid = tokens.get(c.token);
       if (uid === undefined) throw new HeraldError('unauthenticated', 'invalid token');

@@ -1,6 +1,6 @@
 // Property: whatever sequence of joins, leaves, kicks, messages and deletes happens, a user receives an
 // event (live, as a node resolves it, or later from the log's feed) exactly when they were in its audience
-// at the time. The commands run through the real Chat service on an in-memory SQLite store; a real Gateway
+// at the time. The commands run through the real command table on an in-memory SQLite store; a real Gateway
 // (membership index kept by the event stream, local delivery index) holds one live cursor per user, and an
 // independent model in this file tracks who is a member of what, which commands must succeed, and who
 // must receive each event.
@@ -9,8 +9,10 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { openStore, type Store } from '../../src/store/store.js';
 import { MemoryBus } from '../../src/bus/memory.js';
-import { Chat } from '../../src/service/chat.js';
-import { asUser } from '../../src/core/actor.js';
+import { Runtime } from '../../src/service/context.js';
+import { Ephemeral } from '../../src/service/ephemeral.js';
+import { call, commandTable } from '../../src/commands/index.js';
+import { ANONYMOUS, asUser } from '../../src/core/actor.js';
 import { HeraldError, type ErrorCode } from '../../src/core/errors.js';
 import type { Role } from '../../src/core/model.js';
 import type { Delivered } from '../../src/events/types.js';
@@ -66,6 +68,8 @@ interface ModelSpace {
   id: number;
   /** user id → role, as the model believes it. */
   members: Map<number, Role>;
+  /** user id → the newest message id they marked read with "read all" (absent: 0, as for a new member). */
+  readThrough: Map<number, number>;
 }
 
 interface ModelMessage {
@@ -120,7 +124,7 @@ class Model {
     return {
       ok: true,
       events: [this.spaceEvent('space.created', members)],
-      apply: (result) => this.spaces.push({ id: (result as { space: { id: number } }).space.id, members }),
+      apply: (result) => this.spaces.push({ id: (result as { space: { id: number } }).space.id, members, readThrough: new Map() }),
     };
   }
 
@@ -137,6 +141,7 @@ class Model {
       events: [this.spaceEvent('member.added', after), this.spaceEvent('message.created', after)],
       apply: (_result, delivered) => {
         s.members.set(target, role);
+        s.readThrough.delete(target);
         const bot = delivered[1];
         assert.ok(bot.type === 'message.created' && bot.data.message.author === null && bot.data.message.kind === 'bot', 'the join message is a bot message');
         this.messages.push({ id: bot.data.message.id, space: s, author: null, deleted: false });
@@ -156,7 +161,14 @@ class Model {
     if (targetRole === 'owner' && owners === 1 && s.members.size > 1) return { ok: false, code: 'conflict' };
     const after = new Map(s.members);
     after.delete(target);
-    return { ok: true, events: [this.spaceEvent('member.removed', after, target)], apply: () => s.members.delete(target) };
+    return {
+      ok: true,
+      events: [this.spaceEvent('member.removed', after, target)],
+      apply: () => {
+        s.members.delete(target);
+        s.readThrough.delete(target);
+      },
+    };
   }
 
   post(s: ModelSpace, author: number, mention: Extract<Op, { kind: 'post' }>['mention']): Prediction {
@@ -167,7 +179,7 @@ class Model {
     // The message first, then the alerts that point at it.
     const events: ExpectedEvent[] = [this.spaceEvent('message.created', s.members)];
     events.push(...alerted.filter((id) => id !== author).map((id) => ({ type: 'alert.created', recipients: new Set([id]) })));
-    return { ok: true, events, apply: (result) => this.messages.push({ id: (result as { id: number }).id, space: s, author, deleted: false }) };
+    return { ok: true, events, apply: (result) => this.messages.push({ id: (result as { message: { id: number } }).message.id, space: s, author, deleted: false }) };
   }
 
   delete(m: ModelMessage, actor: number): Prediction {
@@ -177,9 +189,14 @@ class Model {
     return { ok: true, events: [this.spaceEvent('message.deleted', m.space.members)], apply: () => (m.deleted = true) };
   }
 
+  /** "Read all" changes the counts (one unread.updated to the reader) only when something was unread. */
   readAll(s: ModelSpace, userId: number): Prediction {
     if (!s.members.has(userId)) return { ok: false, code: 'not_found' };
-    return { ok: true, events: [{ type: 'unread.updated', recipients: new Set([userId]) }], apply: () => undefined };
+    const inSpace = this.messages.filter((m) => m.space === s);
+    const through = s.readThrough.get(userId) ?? 0;
+    if (!inSpace.some((m) => !m.deleted && m.author !== userId && m.id > through)) return { ok: true, events: [], apply: () => undefined };
+    const newest = Math.max(...inSpace.map((m) => m.id));
+    return { ok: true, events: [{ type: 'unread.updated', recipients: new Set([userId]) }], apply: () => s.readThrough.set(userId, newest) };
   }
 }
 
@@ -216,10 +233,14 @@ async function run(initial: { owner: number; members: number[] }, ops: readonly 
   const bus = new MemoryBus();
   const published: Delivered[] = [];
   bus.events.subscribe((e) => published.push(e));
-  const chat = new Chat(store, bus, { openSignup: true });
+  const runtime = new Runtime(store, bus, { openSignup: true, callUrlBase: 'https://meet.example/' });
+  const ephemeral = new Ephemeral(store, bus, { typingBurst: 3, typingIntervalMs: 1000, checkPost: async () => undefined , spacesOf: () => [] });
   const gateway = new Gateway(store, bus, new MembershipIndex(), new Metrics(), pino({ level: 'silent' }), { maxHeld: 10_000, gapWaitMs: 10, presenceChanged: () => undefined });
+  const commands = commandTable({ runtime, ephemeral, issueToken: async (id) => `token-${id}`, audienceSize: () => 0 });
   try {
-    const users = await Promise.all(Array.from({ length: USERS }, (_, i) => chat.register(null, { email: `user${i}@example.test`, username: `user${i}`, password: 'pw-123456' })));
+    const users = await Promise.all(
+      Array.from({ length: USERS }, async (_, i) => (await call(commands, 'users.register', ANONYMOUS, { email: `user${i}@example.test`, username: `user${i}`, password: 'pw-123456' })).user),
+    );
     const ids = users.map((u) => u.id);
     const usernames = new Map(users.map((u) => [u.id, u.username]));
     const model = new Model(ids);
@@ -260,7 +281,7 @@ async function run(initial: { owner: number; members: number[] }, ops: readonly 
           const owner = ids[op.owner];
           const members = op.members.map((i) => ids[i]);
           prediction = model.create(owner, members);
-          exec = () => chat.createSpace(asUser(owner), { kind: 'multi', name: `space ${step}`, member_ids: members });
+          exec = () => call(commands, 'spaces.create', asUser(owner), { kind: 'multi', name: `space ${step}`, member_ids: members });
           break;
         }
         case 'join': {
@@ -268,7 +289,7 @@ async function run(initial: { owner: number; members: number[] }, ops: readonly 
           if (!s) continue;
           const actor = model.resolve(op.actor, s);
           prediction = model.join(s, actor, ids[op.target], op.role);
-          exec = () => chat.addMember(asUser(actor), s.id, ids[op.target], op.role);
+          exec = () => call(commands, 'members.add', asUser(actor), { space_id: s.id, user_id: ids[op.target], role: op.role });
           break;
         }
         case 'leave':
@@ -278,7 +299,7 @@ async function run(initial: { owner: number; members: number[] }, ops: readonly 
           const actor = model.resolve(op.kind === 'leave' ? op.user : op.actor, s);
           const target = op.kind === 'leave' ? actor : model.resolve(op.target, s);
           prediction = model.remove(s, actor, target);
-          exec = () => chat.removeMember(asUser(actor), s.id, target);
+          exec = () => call(commands, 'members.remove', asUser(actor), { space_id: s.id, user_id: target });
           break;
         }
         case 'post': {
@@ -288,7 +309,7 @@ async function run(initial: { owner: number; members: number[] }, ops: readonly 
           const m = op.mention;
           const content = m === null ? `hello ${step}` : m === 'all' ? `hey @all (${step})` : `hi @${m.byId ? ids[m.user] : usernames.get(ids[m.user])}, see a@b.com`;
           prediction = model.post(s, author, m);
-          exec = () => chat.postMessage(asUser(author), s.id, { content });
+          exec = () => call(commands, 'messages.post', asUser(author), { space_id: s.id, content });
           break;
         }
         case 'delete': {
@@ -296,7 +317,7 @@ async function run(initial: { owner: number; members: number[] }, ops: readonly 
           const msg = model.messages[op.message % model.messages.length];
           const actor = model.resolve(op.actor, msg.space);
           prediction = model.delete(msg, actor);
-          exec = () => chat.deleteMessage(asUser(actor), msg.id);
+          exec = () => call(commands, 'messages.delete', asUser(actor), { message_id: msg.id });
           break;
         }
         case 'readAll': {
@@ -304,7 +325,7 @@ async function run(initial: { owner: number; members: number[] }, ops: readonly 
           if (!s) continue;
           const user = model.resolve(op.user, s);
           prediction = model.readAll(s, user);
-          exec = () => chat.markAllRead(asUser(user), s.id);
+          exec = () => call(commands, 'reads.mark_all', asUser(user), { space_id: s.id });
           break;
         }
       }

@@ -219,7 +219,7 @@ interface AudienceCase<K extends FixedType> {
 const S = 10;
 const CASES: { [K in FixedType]: AudienceCase<K> } = {
   'user.created': { event: { type: 'user.created', data: { user: user(7) } }, audience: { users: [7], admins: true } },
-  'user.updated': { event: { type: 'user.updated', data: { user: user(7) } }, audience: { users: [7], peers_of: 7, admins: true } },
+  'user.updated': { event: { type: 'user.updated', data: { user: user(7), actor_id: 7, author: user(7) } }, audience: { users: [7], peers_of: 7, admins: true } },
   'user.deleted': { event: { type: 'user.deleted', data: { user: user(7), actor_id: 1, author: user(1) } }, audience: { users: [7], peers_of: 7, admins: true } },
   'user.undeleted': { event: { type: 'user.undeleted', data: { user: user(7), actor_id: 1, author: null } }, audience: { users: [7], peers_of: 7, admins: true } },
   'space.created': { event: { type: 'space.created', data: { space: space(S), actor_id: 1 } }, audience: { space: S, admins: true } },

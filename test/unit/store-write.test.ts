@@ -10,14 +10,14 @@ test('a throwing afterCommit is reported; the write still resolves with its resu
     const reported: unknown[] = [];
     store.onAfterCommitError = (err) => reported.push(err);
     const result = await store.write(
-      (tx) => tx.insertUser({ username: 'w', email: 'w@example.test', password_hash: 'h', display_name: 'W' }, 1),
+      (tx) => tx.users.insert({ username: 'w', email: 'w@example.test', password_hash: 'h', display_name: 'W' }, 1),
       () => {
         throw new Error('a subscriber blew up');
       },
     );
     assert.equal(result.username, 'w');
     assert.equal(reported.length, 1);
-    assert.equal((await store.read((r) => r.user(result.id)))?.username, 'w', 'committed');
+    assert.equal((await store.read((r) => r.users.get(result.id)))?.username, 'w', 'committed');
     assert.equal(await store.write(async () => 'next'), 'next', 'the writer lock was released');
   } finally {
     await store.close();

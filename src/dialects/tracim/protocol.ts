@@ -7,14 +7,14 @@ import type { FastifyRequest } from 'fastify';
 import type { Actor } from '../../core/actor.js';
 import { HeraldError, forbidden, notFound } from '../../core/errors.js';
 import type { Delivered } from '../../events/types.js';
-import { bearerToken } from '../../gateway/auth.js';
+import { credentialsOf } from '../../gateway/http-auth.js';
 import { Payload, type Connection } from '../../gateway/connection.js';
 import type { CursorSink, FeedCursor } from '../../gateway/cursor.js';
 import type { SseListener } from '../../gateway/listeners.js';
 import type { CloseReason, LiveConnection, Registration } from '../../gateway/registry.js';
 import type { DialectHost } from '../plugin.js';
 import { tracimRenderer } from './render.js';
-import { SESSION_COOKIE, cookies } from './session-cookie.js';
+import { SESSION_COOKIE } from './routes/deps.js';
 
 const RETRY_MS = 2000;
 const UserParam = Type.Object({ user_id: Type.Integer({ minimum: 1, maximum: 2 ** 31 - 1 }) });
@@ -22,15 +22,9 @@ const StreamQuery = Type.Object({ last_event_id: Type.Optional(Type.String({ max
 
 /** Bearer token / API key (as the HTTP API), `access_token` query, or the login session cookie. */
 async function streamActor(host: DialectHost, req: FastifyRequest): Promise<Actor> {
-  const q = req.query as { access_token?: unknown } | undefined;
-  const queryToken = typeof q?.access_token === 'string' ? q.access_token : undefined;
-  const session = cookies(req.headers.cookie)[SESSION_COOKIE];
-  if (!req.headers.authorization && queryToken === undefined) {
-    if (!session) throw new HeraldError('unauthenticated', 'log in (session cookie) or send a bearer token');
-    return (await host.authenticate({ token: session })).actor;
-  }
-  const actAs = req.headers['x-herald-user'];
-  return (await host.authenticate({ token: bearerToken(req.headers.authorization, queryToken) ?? '', allowServer: true, actAs: typeof actAs === 'string' ? actAs : undefined })).actor;
+  const credentials = credentialsOf(req, SESSION_COOKIE);
+  if (credentials === null) throw new HeraldError('unauthenticated', 'log in (session cookie) or send a bearer token');
+  return (await host.authenticate(credentials)).actor;
 }
 
 export type TracimStreamState = 'opening' | 'live' | 'closed';

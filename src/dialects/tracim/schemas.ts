@@ -2,9 +2,8 @@
 import { Type } from '@sinclair/typebox';
 import { ACCESS_MODES } from '../../core/model.js';
 import { CALL_STATES, CONTENT_STATUSES, CONTENT_TYPES } from '../../core/content-model.js';
-
-// String enums via the shared helper: TypeBox's compiler checks them (Type.Unsafe would not be checked).
-import { literals } from '../../http/schemas.js';
+// String enums via the commands' helper: TypeBox's compiler checks them (Type.Unsafe would not be checked).
+import { literals } from '../../commands/schemas.js';
 
 export const Id = Type.Integer({ minimum: 1, maximum: 2 ** 31 - 1 });
 const Label = Type.String({ minLength: 1, maxLength: 1024 });
@@ -22,7 +21,7 @@ export const WsUserParam = Type.Object({ workspace_id: Id, user_id: Id });
 export const ContentParam = Type.Object({ workspace_id: Id, content_id: Id });
 export const ContentChildParam = Type.Object({ workspace_id: Id, content_id: Id, child_id: Id });
 export const TagParam = Type.Object({ workspace_id: Id, tag_id: Id });
-export const UserEventParam = Type.Object({ user_id: Id, event_id: Type.Integer({ minimum: 1 }) });
+export const UserEventParam = Type.Object({ user_id: Id, event_id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
 export const UserCallParam = Type.Object({ user_id: Id, call_id: Id });
 
 export const Login = Type.Object(

@@ -73,7 +73,7 @@ export function unrelatedEvents(): HeraldEvent[] {
   const m = message();
   return [
     { type: 'user.created', data: { user: u } },
-    { type: 'user.updated', data: { user: u } },
+    { type: 'user.updated', data: { user: u, actor_id: 7, author: u } },
     { type: 'reaction.added', data: { message: m, user: u, emoji: '👍' } },
     { type: 'reaction.removed', data: { message: m, user: u, emoji: '👍' } },
     { type: 'unread.updated', data: { unread: { user_id: 7, space_id: 42, space_unread: 0, total_unread: 0, oldest_unread_id: 0 }, all_read: true } },

@@ -1,0 +1,85 @@
+// Messages: post (with attachments, replies and mentions), read, list, edit, delete, and the bot
+// messages that report a change in the transaction of that change.
+import type { MessageKind, MessageView } from '../core/model.js';
+import { badRequest, forbidden } from '../core/errors.js';
+import { can } from '../core/permissions.js';
+import { parseMentions } from '../core/mentions.js';
+import type { CommandContext, ReadContext } from './context.js';
+import { mentionTargets, raiseAlerts } from './mentions.js';
+
+export interface PostInput {
+  content: string;
+  kind?: MessageKind;
+  meta?: Record<string, unknown> | null;
+  parent_id?: number | null;
+  attachment_ids?: number[];
+}
+
+export async function post(c: CommandContext, spaceId: number, input: PostInput): Promise<MessageView> {
+  await c.access.space(spaceId, 'post');
+  if (input.parent_id != null) {
+    const parent = await c.tx.messages.row(input.parent_id);
+    if (!parent || parent.space_id !== spaceId || parent.deleted) throw badRequest('parent_id is not a message of this space');
+  }
+  const fileIds = [...new Set(input.attachment_ids ?? [])];
+  for (const fid of fileIds) {
+    const f = await c.tx.files.get(fid);
+    if (!f || f.deleted || f.space_id !== spaceId) throw badRequest(`attachment ${fid} is not a file of this space`);
+  }
+  const id = await c.tx.messages.insert(
+    { space_id: spaceId, author_id: c.actor.userId, kind: input.kind ?? (fileIds.length ? 'file' : 'message'), content: input.content, meta: input.meta ?? null, parent_id: input.parent_id ?? null, mentions_all: parseMentions(input.content).all },
+    c.now,
+  );
+  await c.tx.files.attach(id, fileIds);
+  await c.tx.spaces.touch(spaceId, c.now);
+  const { mentioned, alerts } = await mentionTargets(c, spaceId, input.content, input.parent_id ?? null);
+  if (mentioned.length) await c.tx.messages.setMentions(id, mentioned);
+  const message = (await c.tx.messages.view(id))!;
+  await c.emit({ type: 'message.created', data: { message } });
+  await raiseAlerts(c, message, alerts, new Set());
+  return message;
+}
+
+export async function get(c: ReadContext, messageId: number): Promise<MessageView> {
+  await c.access.message(messageId, 'read');
+  return (await c.tx.messages.view(messageId))!;
+}
+
+/** Live messages of a space, newest first. */
+export async function list(c: ReadContext, spaceId: number, before: number | null, limit: number): Promise<MessageView[]> {
+  await c.access.space(spaceId, 'read');
+  return c.tx.messages.list(spaceId, before, limit);
+}
+
+export async function edit(c: CommandContext, messageId: number, content: string): Promise<MessageView> {
+  const { row } = await c.access.message(messageId, 'read');
+  if (!c.actor.server && row.author_id !== c.actor.userId) throw forbidden('only the author may edit a message');
+  const before = await c.tx.messages.view(messageId);
+  await c.tx.messages.edit(messageId, content, parseMentions(content).all, c.now);
+  const { mentioned, alerts } = await mentionTargets(c, row.space_id, content, row.parent_id);
+  await c.tx.messages.setMentions(messageId, mentioned);
+  const message = (await c.tx.messages.view(messageId))!;
+  await c.emit({ type: 'message.updated', data: { message, actor_id: c.actor.userId } });
+  // An edit alerts only users it newly mentions; the quoted author was alerted when it was posted.
+  const already = new Set(before?.mentions ?? []);
+  for (const [id, kind] of alerts) if (kind === 'quote') already.add(id);
+  await raiseAlerts(c, message, alerts, already);
+  return message;
+}
+
+export async function remove(c: CommandContext, messageId: number): Promise<void> {
+  const { row, role } = await c.access.message(messageId, 'read');
+  if (row.author_id !== c.actor.userId && !can(role, 'manage')) throw forbidden('only the author or a manager may delete a message');
+  await c.tx.messages.delete(messageId, c.now);
+  await c.emit({ type: 'message.deleted', data: { message: (await c.tx.messages.view(messageId))!, actor_id: c.actor.userId } });
+}
+
+/**
+ * A system message of kind 'bot' (no author) with meta {type, bot_message}, in the transaction of the
+ * change it reports. Types (AirSend's): 1 a file was added to the space, 2 a user was added.
+ */
+export async function botMessage(c: CommandContext, spaceId: number, type: 1 | 2, text: string): Promise<void> {
+  const id = await c.tx.messages.insert({ space_id: spaceId, author_id: null, kind: 'bot', content: text, meta: { type, bot_message: text } }, c.now);
+  await c.tx.spaces.touch(spaceId, c.now);
+  await c.emit({ type: 'message.created', data: { message: (await c.tx.messages.view(id))! } });
+}

@@ -1,0 +1,70 @@
+// Users: sign-up, login, profiles (with the public projection), profile changes and account deletion.
+// One profile-change path for every API, so `user.updated` always carries the same fields.
+import type { User } from '../core/model.js';
+import { ANONYMOUS, type Actor } from '../core/actor.js';
+import { HeraldError, badRequest, conflict, forbidden, notFound } from '../core/errors.js';
+import { publicProfile, type PublicProfile } from '../core/projection.js';
+import type { CommandContext, ReadContext, Runtime } from './context.js';
+import { checkPassword, hashPassword } from './passwords.js';
+
+export interface Registration {
+  email: string;
+  password: string;
+  username?: string;
+  display_name?: string;
+  is_admin?: boolean;
+}
+
+/** Hashes the password before taking the writer lock (scrypt is slow), then creates the account. */
+export async function register(rt: Runtime, actor: Actor, input: Registration): Promise<User> {
+  if (!rt.settings.openSignup && !actor.server) throw forbidden('sign-up is closed; ask an administrator');
+  if (input.is_admin && !actor.server) throw forbidden('only the server API key can create administrators');
+  const username = input.username ?? input.email.split('@')[0].replace(/[^A-Za-z0-9_.-]/g, '_');
+  const password_hash = await hashPassword(input.password);
+  return rt.write(actor, async (c) => {
+    if (await c.tx.users.exists(input.email, username)) throw conflict('a user with this email or username already exists');
+    const user = await c.tx.users.insert({ username, email: input.email, password_hash, display_name: input.display_name ?? input.email, is_admin: input.is_admin }, c.now);
+    await c.emit({ type: 'user.created', data: { user } });
+    return user;
+  });
+}
+
+/** The account behind an email (or username) and password; `unauthenticated` otherwise. */
+export async function login(rt: Runtime, input: { email?: string; username?: string; password: string }): Promise<User> {
+  const name = input.email ?? input.username;
+  if (name === undefined) throw badRequest('give email (or username) and password');
+  const found = await rt.read(ANONYMOUS, (c) => c.tx.users.credentials(name));
+  if (!(await checkPassword(input.password, found?.password_hash ?? null)) || !found) throw new HeraldError('unauthenticated', 'wrong login or password');
+  return found.user;
+}
+
+/** A live user as the actor may see them: everything for themself, administrators and space peers; the public profile otherwise. */
+export async function profile(c: ReadContext, userId: number): Promise<User | PublicProfile> {
+  const u = await c.tx.users.get(userId);
+  if (!u || u.deleted) throw notFound('user');
+  return (await c.access.seesPrivate(userId)) ? u : publicProfile(u);
+}
+
+/** Profile change by the user themself, an administrator or the server API key; emits `user.updated`. */
+export async function update(c: CommandContext, userId: number, patch: { display_name?: string; has_avatar?: boolean }): Promise<User> {
+  await c.access.selfOrAdmin(userId, 'you may only change your own profile');
+  const before = await c.tx.users.get(userId);
+  if (!before || before.deleted) throw notFound('user');
+  await c.tx.users.update(userId, patch, c.now);
+  const user = (await c.tx.users.get(userId))!;
+  await c.emit({ type: 'user.updated', data: { user, actor_id: c.actor.userId, author: await c.tx.users.ref(c.actor.userId) } });
+  return user;
+}
+
+/** Disables (deleted) or re-enables an account: administrators and the server API key only. */
+export async function setDeleted(c: CommandContext, userId: number, deleted: boolean): Promise<User> {
+  if (!(await c.access.isAdmin())) throw forbidden('only administrators may delete or restore users');
+  if (c.actor.userId === userId) throw badRequest('you cannot delete yourself');
+  const state = await c.tx.users.get(userId);
+  if (state === null) throw notFound('user');
+  if (state.deleted === deleted) throw conflict(deleted ? 'user is already deleted' : 'user is not deleted');
+  await c.tx.users.setDeleted(userId, deleted, c.now);
+  const user = (await c.tx.users.get(userId))!;
+  await c.emit({ type: deleted ? 'user.deleted' : 'user.undeleted', data: { user, actor_id: c.actor.userId, author: await c.tx.users.ref(c.actor.userId) } });
+  return user;
+}

@@ -1,0 +1,161 @@
+// Messages: posts, edits, deletes, mentions, reactions, and the full snapshots events carry
+// (author, attachments, reactions, read receipts, mentions).
+import type { Selectable } from 'kysely';
+import { randomUUID } from 'node:crypto';
+import type { DB } from './schema.js';
+import type { MessageKind, MessageView, SpaceKind } from '../core/model.js';
+import { bool, n, type Db } from './db.js';
+import { toFile } from './files.js';
+import type { UserRepo } from './users.js';
+
+export type MessageRow = Selectable<DB['messages']>;
+
+export interface NewMessage {
+  space_id: number;
+  author_id: number | null;
+  kind: MessageKind;
+  content: string;
+  meta?: Record<string, unknown> | null;
+  parent_id?: number | null;
+  mentions_all?: boolean;
+}
+
+export class MessageRepo {
+  constructor(
+    private readonly db: Db,
+    private readonly users: UserRepo,
+  ) {}
+
+  async insert(m: NewMessage, now: number): Promise<number> {
+    const r = await this.db
+      .insertInto('messages')
+      .values({
+        uuid: randomUUID(),
+        space_id: m.space_id,
+        author_id: m.author_id,
+        kind: m.kind,
+        content: m.content,
+        meta: m.meta ? JSON.stringify(m.meta) : null,
+        parent_id: m.parent_id ?? null,
+        mentions_all: m.mentions_all ? 1 : 0,
+        is_edited: 0,
+        created_at: now,
+        updated_at: now,
+        deleted: 0,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return n(r.id);
+  }
+
+  async row(id: number): Promise<MessageRow | null> {
+    return (await this.db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
+  }
+
+  async edit(id: number, content: string, mentionsAll: boolean, now: number): Promise<void> {
+    await this.db.updateTable('messages').set({ content, is_edited: 1, mentions_all: mentionsAll ? 1 : 0, updated_at: now }).where('id', '=', id).execute();
+  }
+
+  async delete(id: number, now: number): Promise<void> {
+    await this.db.updateTable('messages').set({ deleted: 1, updated_at: now }).where('id', '=', id).execute();
+  }
+
+  async setMentions(messageId: number, userIds: readonly number[]): Promise<void> {
+    await this.db.deleteFrom('mentions').where('message_id', '=', messageId).execute();
+    if (userIds.length) await this.db.insertInto('mentions').values(userIds.map((user_id) => ({ message_id: messageId, user_id }))).execute();
+  }
+
+  /** False when the user already reacted with this emoji. */
+  async addReaction(messageId: number, userId: number, emoji: string, now: number): Promise<boolean> {
+    const exists = await this.db
+      .selectFrom('reactions')
+      .select('message_id')
+      .where('message_id', '=', messageId)
+      .where('user_id', '=', userId)
+      .where('emoji', '=', emoji)
+      .executeTakeFirst();
+    if (exists) return false;
+    await this.db.insertInto('reactions').values({ message_id: messageId, user_id: userId, emoji, created_at: now }).execute();
+    return true;
+  }
+
+  async removeReaction(messageId: number, userId: number, emoji: string): Promise<boolean> {
+    const r = await this.db.deleteFrom('reactions').where('message_id', '=', messageId).where('user_id', '=', userId).where('emoji', '=', emoji).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+
+  /** Live messages of a space, newest first, before `beforeId` when given. */
+  async list(spaceId: number, beforeId: number | null, limit: number): Promise<MessageView[]> {
+    let q = this.db.selectFrom('messages').select('id').where('space_id', '=', spaceId).where('deleted', '=', 0);
+    if (beforeId !== null) q = q.where('id', '<', beforeId);
+    const ids = (await q.orderBy('id', 'desc').limit(limit).execute()).map((r) => n(r.id));
+    return this.views(ids);
+  }
+
+  async view(id: number): Promise<MessageView | null> {
+    return (await this.views([id]))[0] ?? null;
+  }
+
+  /** Full message snapshots (author, attachments, reactions, receipts, mentions), in the order of `ids`. */
+  async views(ids: readonly number[]): Promise<MessageView[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('messages')
+      .innerJoin('spaces', 'spaces.id', 'messages.space_id')
+      .selectAll('messages')
+      .select('spaces.kind as space_kind')
+      .where('messages.id', 'in', ids)
+      .execute();
+    const files = await this.db
+      .selectFrom('message_files')
+      .innerJoin('files', 'files.id', 'message_files.file_id')
+      .selectAll('files')
+      .select('message_files.message_id')
+      .where('message_files.message_id', 'in', ids)
+      .orderBy('message_files.position')
+      .execute();
+    const reactions = await this.db.selectFrom('reactions').selectAll().where('message_id', 'in', ids).orderBy('created_at').execute();
+    const receipts = await this.db.selectFrom('read_receipts').selectAll().where('message_id', 'in', ids).orderBy('read_at').execute();
+    const mentions = await this.db.selectFrom('mentions').selectAll().where('message_id', 'in', ids).execute();
+    const users = await this.users.refs([
+      ...rows.flatMap((r) => (r.author_id === null ? [] : [r.author_id])),
+      ...reactions.map((r) => r.user_id),
+      ...receipts.map((r) => r.user_id),
+    ]);
+    const byId = new Map(
+      rows.map((r): [number, MessageView] => [
+        n(r.id),
+        {
+          id: n(r.id),
+          uuid: r.uuid,
+          space_id: r.space_id,
+          space_kind: r.space_kind as SpaceKind,
+          author: r.author_id === null ? null : (users.get(r.author_id) ?? null),
+          kind: r.kind as MessageKind,
+          content: r.content,
+          meta: r.meta === null ? null : (JSON.parse(r.meta) as Record<string, unknown>),
+          parent_id: r.parent_id,
+          attachments: [],
+          reactions: [],
+          read_by: [],
+          mentions: [],
+          mentions_all: bool(r.mentions_all),
+          is_edited: bool(r.is_edited),
+          created_at: n(r.created_at),
+          updated_at: n(r.updated_at),
+        },
+      ]),
+    );
+    for (const f of files) byId.get(f.message_id)?.attachments.push(toFile(f));
+    for (const r of reactions) {
+      const user = users.get(r.user_id);
+      if (user) byId.get(r.message_id)?.reactions.push({ emoji: r.emoji, user, at: n(r.created_at) });
+    }
+    for (const r of receipts) {
+      const user = users.get(r.user_id);
+      if (user) byId.get(r.message_id)?.read_by.push({ user, at: n(r.read_at) });
+    }
+    for (const m of mentions) byId.get(m.message_id)?.mentions.push(m.user_id);
+    return ids.flatMap((id) => byId.get(id) ?? []);
+  }
+}

@@ -1,0 +1,128 @@
+// Users: accounts, credentials, profiles, the admin flag and (Tracim) account deletion.
+import { sql, type Selectable } from 'kysely';
+import { randomUUID } from 'node:crypto';
+import type { DB } from './schema.js';
+import type { User, UserRef } from '../core/model.js';
+import { bool, n, type Db } from './db.js';
+
+type UserRow = Selectable<DB['users']>;
+
+export interface NewUser {
+  username: string;
+  email: string;
+  password_hash: string;
+  display_name: string;
+  is_admin?: boolean;
+}
+
+export function toUserRef(r: UserRow): UserRef {
+  return {
+    id: n(r.id),
+    uuid: r.uuid,
+    username: r.username,
+    email: r.email,
+    display_name: r.display_name,
+    has_avatar: bool(r.has_avatar),
+    is_admin: bool(r.is_admin),
+    last_active_at: n(r.last_active_at),
+  };
+}
+
+const toUser = (r: UserRow): User => ({ ...toUserRef(r), created_at: n(r.created_at), updated_at: n(r.updated_at), deleted: bool(r.deleted) });
+
+export class UserRepo {
+  constructor(private readonly db: Db) {}
+
+  async insert(u: NewUser, now: number): Promise<User> {
+    const row = await this.db
+      .insertInto('users')
+      .values({
+        uuid: randomUUID(),
+        username: u.username,
+        email: u.email.toLowerCase(),
+        password_hash: u.password_hash,
+        display_name: u.display_name,
+        has_avatar: 0,
+        is_admin: u.is_admin ? 1 : 0,
+        created_at: now,
+        updated_at: now,
+        last_active_at: now,
+        deleted: 0,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toUser(row);
+  }
+
+  async get(id: number): Promise<User | null> {
+    const r = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    return r ? toUser(r) : null;
+  }
+
+  /** A live (not deleted) account by email (any case) or username, with its password hash. */
+  async credentials(login: string): Promise<{ user: User; password_hash: string } | null> {
+    const key = login.toLowerCase();
+    const r = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where((eb) => eb.or([eb('email', '=', key), eb('username', '=', login)]))
+      .where('deleted', '=', 0)
+      .executeTakeFirst();
+    return r ? { user: toUser(r), password_hash: r.password_hash } : null;
+  }
+
+  async exists(email: string, username: string): Promise<boolean> {
+    const r = await this.db
+      .selectFrom('users')
+      .select('id')
+      .where((eb) => eb.or([eb('email', '=', email.toLowerCase()), eb('username', '=', username)]))
+      .executeTakeFirst();
+    return r !== undefined;
+  }
+
+  async refs(ids: readonly number[]): Promise<Map<number, UserRef>> {
+    const out = new Map<number, UserRef>();
+    if (ids.length === 0) return out;
+    const rows = await this.db.selectFrom('users').selectAll().where('id', 'in', [...new Set(ids)]).execute();
+    for (const r of rows) out.set(n(r.id), toUserRef(r));
+    return out;
+  }
+
+  /** One user's snapshot; null for no id (the server API key acting as itself) or an unknown id. */
+  async ref(id: number | null): Promise<UserRef | null> {
+    if (id === null) return null;
+    return (await this.refs([id])).get(id) ?? null;
+  }
+
+  async byUsername(usernames: readonly string[]): Promise<UserRef[]> {
+    if (usernames.length === 0) return [];
+    const rows = await this.db.selectFrom('users').selectAll().where(sql<string>`lower(username)`, 'in', usernames).execute();
+    return rows.map(toUserRef);
+  }
+
+  async update(id: number, patch: { display_name?: string; has_avatar?: boolean }, now: number): Promise<void> {
+    await this.db
+      .updateTable('users')
+      .set({
+        ...(patch.display_name !== undefined ? { display_name: patch.display_name } : {}),
+        ...(patch.has_avatar !== undefined ? { has_avatar: patch.has_avatar ? 1 : 0 } : {}),
+        updated_at: now,
+      })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async touch(id: number, now: number): Promise<void> {
+    await this.db.updateTable('users').set({ last_active_at: now }).where('id', '=', id).execute();
+  }
+
+  async setDeleted(id: number, deleted: boolean, now: number): Promise<void> {
+    await this.db.updateTable('users').set({ deleted: deleted ? 1 : 0, updated_at: now }).where('id', '=', id).execute();
+  }
+
+  /** A live administrator account. */
+  async isAdmin(id: number): Promise<boolean> {
+    const r = await this.db.selectFrom('users').select('is_admin').where('id', '=', id).where('deleted', '=', 0).executeTakeFirst();
+    return r ? bool(r.is_admin) : false;
+  }
+}
