@@ -12,4 +12,11 @@ export const EPHEMERAL_COMMANDS = [
     output: Type.Object({ delivered: Type.Boolean() }),
     run: async (s: Services, actor, d) => ({ delivered: await s.ephemeral.typing(actor, d.space_id) }),
   }),
+  command({
+    name: 'typing.stop',
+    summary: 'Tell the space you stopped typing (ephemeral, not throttled)',
+    input: Type.Object({ space_id: Id }),
+    output: Type.Object({ delivered: Type.Boolean() }),
+    run: async (s: Services, actor, d) => (await s.ephemeral.stopTyping(actor, d.space_id), { delivered: true }),
+  }),
 ];

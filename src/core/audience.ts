@@ -78,6 +78,7 @@ export function audienceOf(ev: HeraldEvent): Audience {
     case 'alert.created':
       return { users: [ev.data.alert.user_id] };
     case 'typing.started':
+    case 'typing.stopped':
     case 'presence.online':
     case 'presence.offline':
       return { space: ev.data.space_id };
@@ -97,6 +98,7 @@ export function spaceOf(ev: HeraldEvent): number | null {
 export function excludedFrom(ev: HeraldEvent): number | undefined {
   switch (ev.type) {
     case 'typing.started':
+    case 'typing.stopped':
     case 'presence.online':
     case 'presence.offline':
       return ev.data.user.id;

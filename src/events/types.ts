@@ -7,6 +7,7 @@ import type {
   LockView,
   MemberView,
   MessageView,
+  SpaceSummary,
   SpaceView,
   UnreadView,
   UserRef,
@@ -46,14 +47,15 @@ export type HeraldEvent =
   | E<'member.updated', { space: SpaceView; member: MemberView; actor_id: number | null }>
   /** `actor_id === member.user.id` means the user left; otherwise they were removed by the actor. */
   | E<'member.removed', { space: SpaceView; member: MemberView; actor_id: number | null }>
-  | E<'message.created', { message: MessageView }>
-  | E<'message.updated', { message: MessageView; actor_id: number | null }>
-  | E<'message.deleted', { message: MessageView; actor_id: number | null }>
-  | E<'message.read', { message: MessageView; user: UserRef; at: number }>
+  // Message events carry their space's summary (name, kind, times) for dialects that embed it (Dino's group).
+  | E<'message.created', { message: MessageView; space: SpaceSummary }>
+  | E<'message.updated', { message: MessageView; space: SpaceSummary; actor_id: number | null }>
+  | E<'message.deleted', { message: MessageView; space: SpaceSummary; actor_id: number | null }>
+  | E<'message.read', { message: MessageView; space: SpaceSummary; user: UserRef; at: number }>
   | E<'reaction.added', { message: MessageView; user: UserRef; emoji: string }>
   | E<'reaction.removed', { message: MessageView; user: UserRef; emoji: string }>
-  | E<'attachment.deleted', { space_id: number; message_ids: number[]; message_uuids: string[]; files: FileView[]; actor_id: number | null }>
-  | E<'file.created', { file: FileView; actor_id: number | null }>
+  | E<'attachment.deleted', { space_id: number; space: SpaceSummary; message_ids: number[]; message_uuids: string[]; files: FileView[]; actor_id: number | null }>
+  | E<'file.created', { file: FileView; space: SpaceSummary; actor_id: number | null }>
   | E<'unread.updated', { unread: UnreadView; all_read: boolean }>
   | E<'lock.acquired', { lock: LockView }>
   | E<'lock.released', { lock: LockView; actor_id: number | null }>
@@ -91,6 +93,7 @@ export type HeraldEvent =
   // ---- end of Tracim block ------------------------------------------------------------------
   // Ephemeral: never stored, never replayed, carry no position.
   | E<'typing.started', { space_id: number; user: UserRef }>
+  | E<'typing.stopped', { space_id: number; user: UserRef }>
   | E<'presence.online', { space_id: number; user: UserRef }>
   | E<'presence.offline', { space_id: number; user: UserRef }>
   // Published by an app's backend with the server API key.
@@ -99,7 +102,7 @@ export type HeraldEvent =
 export type EventType = HeraldEvent['type'];
 export type EventOf<T extends EventType> = Extract<HeraldEvent, { type: T }>;
 
-export const EPHEMERAL_TYPES: ReadonlySet<string> = new Set(['typing.started', 'presence.online', 'presence.offline']);
+export const EPHEMERAL_TYPES: ReadonlySet<string> = new Set(['typing.started', 'typing.stopped', 'presence.online', 'presence.offline']);
 
 /** An event as delivered: position (null when ephemeral), time, and who it is for. */
 export type Delivered<T extends HeraldEvent = HeraldEvent> = T & {

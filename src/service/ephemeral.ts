@@ -56,6 +56,14 @@ export class Ephemeral {
     return true;
   }
 
+  /** The user stopped typing (no throttle: a stop always goes out, so clients never show a stale typist). */
+  async stopTyping(actor: Actor, spaceId: number): Promise<void> {
+    const userId = userOf(actor);
+    await this.opts.checkPost(actor, spaceId);
+    const user = (await this.store.read((r) => r.userRefs([userId]))).get(userId)!;
+    this.publish({ type: 'typing.stopped', data: { space_id: spaceId, user } }, spaceId);
+  }
+
   /**
    * Called on a user's first connection and after their last one closes, cluster-wide (or when a dead
    * node's lease expired): one presence event per live space of the user.

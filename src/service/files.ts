@@ -15,9 +15,9 @@ export async function checkUpload(c: ReadContext, spaceId: number): Promise<void
 
 /** Records a stored upload as a file of the space; a bot message tells the members. */
 export async function add(c: CommandContext, spaceId: number, f: { name: string; mimetype: string; size: number; storage_key: string }): Promise<FileView> {
-  await c.access.space(spaceId, 'post');
+  const { space } = await c.access.space(spaceId, 'post');
   const file = await c.tx.files.insert({ ...f, space_id: spaceId, uploaded_by: c.actor.userId }, c.now);
-  await c.emit({ type: 'file.created', data: { file, actor_id: c.actor.userId } });
+  await c.emit({ type: 'file.created', data: { file, space, actor_id: c.actor.userId } });
   const text = c.actor.userId === null ? `The file ${file.name} was added to this channel` : `@${c.actor.userId} has added the file ${file.name} to this channel`;
   await botMessage(c, spaceId, 1, text);
   return file;
@@ -30,12 +30,12 @@ export async function download(c: ReadContext, fileId: number): Promise<StoredFi
 
 /** Removes one attachment from a message (author or manager). */
 export async function deleteAttachment(c: CommandContext, messageId: number, fileId: number): Promise<void> {
-  const { row, role } = await c.access.message(messageId, 'read');
+  const { row, role, space } = await c.access.message(messageId, 'read');
   if (row.author_id !== c.actor.userId && !can(role, 'manage')) throw forbidden('only the author or a manager may delete an attachment');
   const file = await c.tx.files.get(fileId);
   if (!file || !(await c.tx.files.detach(messageId, fileId))) throw notFound('attachment');
   const { storage_key: _k, deleted: _d, ...view } = file;
-  await c.emit({ type: 'attachment.deleted', data: { space_id: row.space_id, message_ids: [messageId], message_uuids: [row.uuid], files: [view], actor_id: c.actor.userId } });
+  await c.emit({ type: 'attachment.deleted', data: { space_id: row.space_id, space, message_ids: [messageId], message_uuids: [row.uuid], files: [view], actor_id: c.actor.userId } });
 }
 
 /** Locks a file for the actor (again: a no-op); 409 while someone else holds it. */

@@ -16,7 +16,7 @@ export interface PostInput {
 }
 
 export async function post(c: CommandContext, spaceId: number, input: PostInput): Promise<MessageView> {
-  await c.access.space(spaceId, 'post');
+  const { space } = await c.access.space(spaceId, 'post');
   if (input.parent_id != null) {
     const parent = await c.tx.messages.row(input.parent_id);
     if (!parent || parent.space_id !== spaceId || parent.deleted) throw badRequest('parent_id is not a message of this space');
@@ -35,7 +35,7 @@ export async function post(c: CommandContext, spaceId: number, input: PostInput)
   const { mentioned, alerts } = await mentionTargets(c, spaceId, input.content, input.parent_id ?? null);
   if (mentioned.length) await c.tx.messages.setMentions(id, mentioned);
   const message = (await c.tx.messages.view(id))!;
-  await c.emit({ type: 'message.created', data: { message } });
+  await c.emit({ type: 'message.created', data: { message, space } });
   await raiseAlerts(c, message, alerts, new Set());
   return message;
 }
@@ -52,14 +52,14 @@ export async function list(c: ReadContext, spaceId: number, before: number | nul
 }
 
 export async function edit(c: CommandContext, messageId: number, content: string): Promise<MessageView> {
-  const { row } = await c.access.message(messageId, 'read');
+  const { row, space } = await c.access.message(messageId, 'read');
   if (!c.actor.server && row.author_id !== c.actor.userId) throw forbidden('only the author may edit a message');
   const before = await c.tx.messages.view(messageId);
   await c.tx.messages.edit(messageId, content, parseMentions(content).all, c.now);
   const { mentioned, alerts } = await mentionTargets(c, row.space_id, content, row.parent_id);
   await c.tx.messages.setMentions(messageId, mentioned);
   const message = (await c.tx.messages.view(messageId))!;
-  await c.emit({ type: 'message.updated', data: { message, actor_id: c.actor.userId } });
+  await c.emit({ type: 'message.updated', data: { message, space, actor_id: c.actor.userId } });
   // An edit alerts only users it newly mentions; the quoted author was alerted when it was posted.
   const already = new Set(before?.mentions ?? []);
   for (const [id, kind] of alerts) if (kind === 'quote') already.add(id);
@@ -68,10 +68,10 @@ export async function edit(c: CommandContext, messageId: number, content: string
 }
 
 export async function remove(c: CommandContext, messageId: number): Promise<void> {
-  const { row, role } = await c.access.message(messageId, 'read');
+  const { row, role, space } = await c.access.message(messageId, 'read');
   if (row.author_id !== c.actor.userId && !can(role, 'manage')) throw forbidden('only the author or a manager may delete a message');
   await c.tx.messages.delete(messageId, c.now);
-  await c.emit({ type: 'message.deleted', data: { message: (await c.tx.messages.view(messageId))!, actor_id: c.actor.userId } });
+  await c.emit({ type: 'message.deleted', data: { message: (await c.tx.messages.view(messageId))!, space, actor_id: c.actor.userId } });
 }
 
 /**
@@ -81,5 +81,5 @@ export async function remove(c: CommandContext, messageId: number): Promise<void
 export async function botMessage(c: CommandContext, spaceId: number, type: 1 | 2, text: string): Promise<void> {
   const id = await c.tx.messages.insert({ space_id: spaceId, author_id: null, kind: 'bot', content: text, meta: { type, bot_message: text } }, c.now);
   await c.tx.spaces.touch(spaceId, c.now);
-  await c.emit({ type: 'message.created', data: { message: (await c.tx.messages.view(id))! } });
+  await c.emit({ type: 'message.created', data: { message: (await c.tx.messages.view(id))!, space: (await c.tx.spaces.summary(spaceId))! } });
 }

@@ -6,7 +6,7 @@ import { parseMentions } from '../../src/core/mentions.js';
 import { Throttle } from '../../src/core/throttle.js';
 import { audienceOf, excludedFrom, spaceOf, wasMemberAt, type MembershipInterval } from '../../src/core/audience.js';
 import { HeraldError } from '../../src/core/errors.js';
-import { ROLES, type AccessMode, type ActionView, type AlertView, type FileView, type LockView, type MemberView, type MessageView, type Role, type SpaceKind, type SpaceView, type UnreadView, type UserRef } from '../../src/core/model.js';
+import { ROLES, type AccessMode, type ActionView, type AlertView, type FileView, type LockView, type MemberView, type MessageView, type Role, type SpaceKind, type SpaceSummary, type SpaceView, type UnreadView, type UserRef } from '../../src/core/model.js';
 import type { CallView, ContentReactionView, ContentView, SpaceRef, SubscriptionView, TagView } from '../../src/core/content-model.js';
 import type { Audience, EventOf, EventType, HeraldEvent } from '../../src/events/types.js';
 
@@ -217,6 +217,7 @@ interface AudienceCase<K extends FixedType> {
 // One case per event type: the record type makes the file fail to type-check when an event type is added
 // without an audience expectation here.
 const S = 10;
+const spaceSummary = (id: number): SpaceSummary => ({ id, uuid: `s-${id}`, name: `space ${id}`, description: '', kind: 'multi', access: 'confidential', owner_id: 1, created_by: 1, created_at: 0, updated_at: 0, last_active_at: 0, deleted: false });
 const CASES: { [K in FixedType]: AudienceCase<K> } = {
   'user.created': { event: { type: 'user.created', data: { user: user(7) } }, audience: { users: [7], admins: true } },
   'user.updated': { event: { type: 'user.updated', data: { user: user(7), actor_id: 7, author: user(7) } }, audience: { users: [7], peers_of: 7, admins: true } },
@@ -249,14 +250,14 @@ const CASES: { [K in FixedType]: AudienceCase<K> } = {
   'call.created': { event: { type: 'call.created', data: { call: call(2, 3), author: user(2) } }, audience: { users: [2, 3] } },
   'call.updated': { event: { type: 'call.updated', data: { call: call(2, 3), author: user(3) } }, audience: { users: [2, 3] } },
   'call.deleted': { event: { type: 'call.deleted', data: { call: call(2, 3), author: null } }, audience: { users: [2, 3] } },
-  'message.created': { event: { type: 'message.created', data: { message: message(1, S) } }, audience: { space: S } },
-  'message.updated': { event: { type: 'message.updated', data: { message: message(1, S), actor_id: 1 } }, audience: { space: S } },
-  'message.deleted': { event: { type: 'message.deleted', data: { message: message(1, S), actor_id: 1 } }, audience: { space: S } },
-  'message.read': { event: { type: 'message.read', data: { message: message(1, S), user: user(2), at: 0 } }, audience: { space: S } },
+  'message.created': { event: { type: 'message.created', data: { space: spaceSummary(S), message: message(1, S) } }, audience: { space: S } },
+  'message.updated': { event: { type: 'message.updated', data: { space: spaceSummary(S), message: message(1, S), actor_id: 1 } }, audience: { space: S } },
+  'message.deleted': { event: { type: 'message.deleted', data: { space: spaceSummary(S), message: message(1, S), actor_id: 1 } }, audience: { space: S } },
+  'message.read': { event: { type: 'message.read', data: { space: spaceSummary(S), message: message(1, S), user: user(2), at: 0 } }, audience: { space: S } },
   'reaction.added': { event: { type: 'reaction.added', data: { message: message(1, S), user: user(2), emoji: '🎉' } }, audience: { space: S } },
   'reaction.removed': { event: { type: 'reaction.removed', data: { message: message(1, S), user: user(2), emoji: '🎉' } }, audience: { space: S } },
-  'attachment.deleted': { event: { type: 'attachment.deleted', data: { space_id: S, message_ids: [1], message_uuids: ['m-1'], files: [file(2, S)], actor_id: 1 } }, audience: { space: S } },
-  'file.created': { event: { type: 'file.created', data: { file: file(2, S), actor_id: 1 } }, audience: { space: S } },
+  'attachment.deleted': { event: { type: 'attachment.deleted', data: { space: spaceSummary(S), space_id: S, message_ids: [1], message_uuids: ['m-1'], files: [file(2, S)], actor_id: 1 } }, audience: { space: S } },
+  'file.created': { event: { type: 'file.created', data: { space: spaceSummary(S), file: file(2, S), actor_id: 1 } }, audience: { space: S } },
   'unread.updated': { event: { type: 'unread.updated', data: { unread: unread(9), all_read: false } }, audience: { users: [9] } },
   'lock.acquired': { event: { type: 'lock.acquired', data: { lock: lock(S) } }, audience: { space: S } },
   'lock.released': { event: { type: 'lock.released', data: { lock: lock(S), actor_id: 3 } }, audience: { space: S } },
@@ -265,6 +266,7 @@ const CASES: { [K in FixedType]: AudienceCase<K> } = {
   'action.deleted': { event: { type: 'action.deleted', data: { action: action(S), actor_id: 1 } }, audience: { space: S } },
   'alert.created': { event: { type: 'alert.created', data: { alert: alert(9) } }, audience: { users: [9] } },
   'typing.started': { event: { type: 'typing.started', data: { space_id: S, user: user(2) } }, audience: { space: S } },
+  'typing.stopped': { event: { type: 'typing.stopped', data: { space_id: S, user: user(2) } }, audience: { space: S } },
   'presence.online': { event: { type: 'presence.online', data: { space_id: S, user: user(2) } }, audience: { space: S } },
   'presence.offline': { event: { type: 'presence.offline', data: { space_id: S, user: user(2) } }, audience: { space: S } },
 };

@@ -17,6 +17,7 @@ const Envelope = TypeCompiler.Compile(CommandEnvelopeSchema);
 /** Native wire names → command table names; `ping` is answered by the protocol itself. */
 const WIRE = new Map<string, string>([
   ['typing', 'typing.start'],
+  ['typing_stop', 'typing.stop'],
   ['read', 'reads.mark'],
   ['read_all', 'reads.mark_all'],
   ['react', 'reactions.add'],

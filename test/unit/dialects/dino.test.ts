@@ -33,7 +33,7 @@ const docMessage = message({
 });
 
 /** message.created with the proposed `space` summary. */
-const created = (m = docMessage, s = summary(dmSpace)): DinoInput => ({ ...at({ type: 'message.created', data: { message: m } }, 100, m.created_at), data: { message: m, space: s } } as DinoInput);
+const created = (m = docMessage, s = summary(dmSpace)): DinoInput => ({ ...at({ type: 'message.created', data: { space: summary(space()), message: m } }, 100, m.created_at), data: { message: m, space: s } } as DinoInput);
 
 describe('Dino: message', () => {
   test('a new message: the document example key by key (user ids as integers)', () => {
@@ -148,26 +148,6 @@ describe('Dino: message', () => {
     assert.deepEqual(q.notification, { author: { username: 'Herald', avatar_url: null } });
   });
 
-  test('fallback while message events carry no `space`: group_id is the integer id as a string, group facts null', () => {
-    const ev = at({ type: 'message.created', data: { message: docMessage } }, 100, docMessage.created_at);
-    const p = renderDino(ev) as unknown as { group_id: string; group: Record<string, unknown> };
-    assert.equal(p.group_id, '77');
-    assert.deepEqual(p.group, {
-      group_id: '77',
-      name: null,
-      description: null,
-      updated_at: null,
-      created_at: null,
-      last_message_time: 1632896937286,
-      last_message_overview: '<some content>',
-      last_message_type: 0,
-      last_message_user_id: 12341234,
-      status: null,
-      group_type: 1,
-      owner_id: null,
-      meta: null,
-    });
-  });
 });
 
 describe('Dino: message_type table', () => {
@@ -199,7 +179,7 @@ describe('Dino: edit, action_log', () => {
 
   test('edit: the document example, with file_id, plus updated_at and file_ids', () => {
     const m = message({ attachments: [f], is_edited: true, updated_at: 1597877399000 });
-    const ev = { ...at({ type: 'message.updated', data: { message: m, actor_id: 1234 } }, 101, 1597877399000), data: { message: m, actor_id: 1234, space: g } } as DinoInput;
+    const ev = { ...at({ type: 'message.updated', data: { space: summary(space()), message: m, actor_id: 1234 } }, 101, 1597877399000), data: { message: m, actor_id: 1234, space: g } } as DinoInput;
     assert.deepEqual(renderDino(ev), {
       event_type: 'edit',
       group_id: '6cbb3265-2a7f-494d-92ad-f4503d55d49f',
@@ -216,7 +196,7 @@ describe('Dino: edit, action_log', () => {
 
   test('edit of a message without attachments: file_id null, file_ids []', () => {
     const m = message({ is_edited: true });
-    const p = renderDino({ ...at({ type: 'message.updated', data: { message: m, actor_id: 1234 } }, 101, 0), data: { message: m, actor_id: 1234, space: g } } as DinoInput) as unknown as Record<string, unknown>;
+    const p = renderDino({ ...at({ type: 'message.updated', data: { space: summary(space()), message: m, actor_id: 1234 } }, 101, 0), data: { message: m, actor_id: 1234, space: g } } as DinoInput) as unknown as Record<string, unknown>;
     assert.equal(p.file_id, null);
     assert.deepEqual(p.file_ids, []);
   });
@@ -256,7 +236,7 @@ describe('Dino: read (1-to-1 groups only)', () => {
   const reader = user(1234);
   const readEv = (kind: 'direct' | 'multi'): DinoInput => {
     const m = message({ space_kind: kind });
-    return { ...at({ type: 'message.read', data: { message: m, user: reader, at: 1597877384794 } }, 102, 1597877384794), data: { message: m, user: reader, at: 1597877384794, space: summary(space({ uuid: '6cbb3265-2a7f-494d-92ad-f4503d55d49f', kind })) } } as DinoInput;
+    return { ...at({ type: 'message.read', data: { space: summary(space()), message: m, user: reader, at: 1597877384794 } }, 102, 1597877384794), data: { message: m, user: reader, at: 1597877384794, space: summary(space({ uuid: '6cbb3265-2a7f-494d-92ad-f4503d55d49f', kind })) } } as DinoInput;
   };
 
   test('in a 1-to-1 group: the document example plus message_id', () => {
@@ -365,7 +345,7 @@ describe('Dino: deletions, attachments', () => {
 
   test('delete_message: group, message, author and who deleted it', () => {
     const m = message();
-    const ev = { ...at({ type: 'message.deleted', data: { message: m, actor_id: 4321 } }, 15, 1597877400000), data: { message: m, actor_id: 4321, space: g } } as DinoInput;
+    const ev = { ...at({ type: 'message.deleted', data: { space: summary(space()), message: m, actor_id: 4321 } }, 15, 1597877400000), data: { message: m, actor_id: 4321, space: g } } as DinoInput;
     assert.deepEqual(renderDino(ev), {
       event_type: 'delete_message',
       created_at: 1597877400000,
@@ -378,7 +358,7 @@ describe('Dino: deletions, attachments', () => {
 
   test('attachment: a file added to the group', () => {
     const f = file();
-    const ev = { ...at({ type: 'file.created', data: { file: f, actor_id: 1234 } }, 16, 1597877384794), data: { file: f, actor_id: 1234, space: g } } as DinoInput;
+    const ev = { ...at({ type: 'file.created', data: { space: summary(space()), file: f, actor_id: 1234 } }, 16, 1597877384794), data: { file: f, actor_id: 1234, space: g } } as DinoInput;
     assert.deepEqual(renderDino(ev), {
       event_type: 'attachment',
       created_at: 1597877384794,
@@ -391,10 +371,6 @@ describe('Dino: deletions, attachments', () => {
     });
   });
 
-  test('fallback group_id for file and attachment events without `space`', () => {
-    assert.equal((renderDino(at({ type: 'file.created', data: { file: file(), actor_id: null } }, 17, 0)) as unknown as Record<string, unknown>).group_id, '42');
-    assert.equal((renderDino(at({ type: 'file.created', data: { file: file({ uploaded_by: null }), actor_id: null } }, 17, 0)) as unknown as Record<string, unknown>).sender_id, 0);
-  });
 });
 
 describe('Dino: events Dino clients never see', () => {

@@ -34,8 +34,7 @@ const docMessage = message({
   updated_at: 1688481188282,
 });
 
-const created = (m: MessageView = docMessage, withSpace = true): MoobiusInput =>
-  ({ ...at({ type: 'message.created', data: { message: m } }, 300, m.created_at), data: withSpace ? { message: m, space: channel } : { message: m } }) as MoobiusInput;
+const created = (m: MessageView = docMessage): MoobiusInput => at({ type: 'message.created', data: { message: m, space: channel } }, 300, m.created_at);
 
 describe('Moobius: service receive format', () => {
   test('a text message: the document example, byte for byte', () => {
@@ -139,19 +138,15 @@ describe('Moobius: message_down (what users receive)', () => {
     assert.equal(renderMoobiusDown(created(m))!.body.subtype, 'image');
   });
 
-  test('fallback while message events carry no `space`: channel_id is the integer id as a string', () => {
-    assert.equal(renderMoobiusDown(created(docMessage, false))!.body.channel_id, '5');
-  });
-
   test('every other event: no frame for users or services', () => {
     const m = docMessage;
     const events = [
       ...unrelatedEvents(),
-      { type: 'message.updated', data: { message: m, actor_id: 3 } },
-      { type: 'message.deleted', data: { message: m, actor_id: 3 } },
-      { type: 'message.read', data: { message: m, user: sender, at: 0 } },
+      { type: 'message.updated', data: { space: summary(space()), message: m, actor_id: 3 } },
+      { type: 'message.deleted', data: { space: summary(space()), message: m, actor_id: 3 } },
+      { type: 'message.read', data: { space: summary(space()), message: m, user: sender, at: 0 } },
       { type: 'typing.started', data: { space_id: 5, user: sender } },
-      { type: 'file.created', data: { file: file(), actor_id: 3 } },
+      { type: 'file.created', data: { space: summary(space()), file: file(), actor_id: 3 } },
     ] as const;
     for (const e of events) {
       const ev = { ...e, id: 1, at: 0 } as MoobiusInput;

@@ -4,7 +4,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TalkIds, renderTalk, renderTalkJson, talkDestination, talkTime, type TalkInput, type TypingStopped } from '../../../src/dialects/talk/render.js';
-import { at, file, member, message, space, unrelatedEvents, user } from './fixtures.js';
+import { at, file, member, message, space, summary, unrelatedEvents, user } from './fixtures.js';
 
 const T = (y: number, mo: number, d: number, h: number, mi: number, s: number, ms: number) => Date.UTC(y, mo - 1, d, h, mi, s, ms);
 
@@ -81,7 +81,7 @@ describe('Talk-and-Travel: /countries/{chatId}/messages', () => {
   const m = message({ id: 812, space_id: 4, author: user(1, { display_name: 'Olena' }), content: 'Привіт', created_at: T(2024, 8, 11, 8, 59, 0, 120), updated_at: T(2024, 8, 11, 8, 59, 0, 120) });
 
   test('a new message: the snapshot, key by key', () => {
-    const f = renderTalk(at({ type: 'message.created', data: { message: m } }, 60, m.created_at), { ids: new TalkIds() });
+    const f = renderTalk(at({ type: 'message.created', data: { space: summary(space()), message: m } }, 60, m.created_at), { ids: new TalkIds() });
     assert.equal(f?.destination, '/countries/4/messages');
     assert.deepEqual(f?.payload, {
       id: 812,
@@ -111,7 +111,7 @@ describe('Talk-and-Travel: /countries/{chatId}/messages', () => {
       reactions: [{ emoji: '👍', user: user(2), at: 0 }],
       read_by: [{ user: user(2), at: 0 }],
     });
-    const f = renderTalk(at({ type: 'message.updated', data: { message: edited, actor_id: 1 } }, 61, 0), { ids: new TalkIds() });
+    const f = renderTalk(at({ type: 'message.updated', data: { space: summary(space()), message: edited, actor_id: 1 } }, 61, 0), { ids: new TalkIds() });
     assert.deepEqual(f?.payload, {
       id: 812,
       content: 'Привіт',
@@ -132,7 +132,7 @@ describe('Talk-and-Travel: /countries/{chatId}/messages', () => {
   test('read, reactions and deletes are snapshots of the same message (clients upsert by id)', () => {
     const ids = new TalkIds();
     for (const ev of [
-      at({ type: 'message.read', data: { message: m, user: user(2), at: 0 } }, 62, 0),
+      at({ type: 'message.read', data: { space: summary(space()), message: m, user: user(2), at: 0 } }, 62, 0),
       at({ type: 'reaction.added', data: { message: m, user: user(2), emoji: '👍' } }, 63, 0),
       at({ type: 'reaction.removed', data: { message: m, user: user(2), emoji: '👍' } }, 64, 0),
     ] as TalkInput[]) {
@@ -141,14 +141,14 @@ describe('Talk-and-Travel: /countries/{chatId}/messages', () => {
       assert.equal((f?.payload as { id: number; deleted: boolean }).id, 812);
       assert.equal((f?.payload as { deleted: boolean }).deleted, false);
     }
-    const del = renderTalk(at({ type: 'message.deleted', data: { message: m, actor_id: 1 } }, 65, 0), { ids });
+    const del = renderTalk(at({ type: 'message.deleted', data: { space: summary(space()), message: m, actor_id: 1 } }, 65, 0), { ids });
     assert.equal((del?.payload as { deleted: boolean }).deleted, true);
     assert.equal(ids.position, 65, 'message events move the head too');
   });
 
   test('bot and server messages have no sender', () => {
     const bot = message({ ...m, kind: 'bot', author: null, content: '@1 has added @2 to this channel' });
-    const p = renderTalk(at({ type: 'message.created', data: { message: bot } }, 66, 0), { ids: new TalkIds() })?.payload as unknown as Record<string, unknown>;
+    const p = renderTalk(at({ type: 'message.created', data: { space: summary(space()), message: bot } }, 66, 0), { ids: new TalkIds() })?.payload as unknown as Record<string, unknown>;
     assert.equal(p.senderId, null);
     assert.equal(p.senderName, null);
     assert.equal(p.type, 'BOT');
@@ -176,12 +176,12 @@ describe('Talk-and-Travel: /countries/{chatId}/updates', () => {
     ],
     [
       'file.created → FILE_ADDED',
-      at({ type: 'file.created', data: { file: file({ id: 9, space_id: 4, name: 'map.pdf', mimetype: 'application/pdf', size: 10 }), actor_id: 2 } }, 74, when),
+      at({ type: 'file.created', data: { space: summary(space()), file: file({ id: 9, space_id: 4, name: 'map.pdf', mimetype: 'application/pdf', size: 10 }), actor_id: 2 } }, 74, when),
       { id: 74, authorId: 2, chatId: 4, eventType: 'FILE_ADDED', eventTime: '2024-08-11T10:00:00.500000', file: { id: 9, name: 'map.pdf', mimeType: 'application/pdf', size: 10 } },
     ],
     [
       'attachment.deleted → ATTACHMENTS_DELETED',
-      at({ type: 'attachment.deleted', data: { space_id: 4, message_ids: [812], message_uuids: ['x'], files: [file({ id: 9 })], actor_id: 1 } }, 75, when),
+      at({ type: 'attachment.deleted', data: { space: summary(space()), space_id: 4, message_ids: [812], message_uuids: ['x'], files: [file({ id: 9 })], actor_id: 1 } }, 75, when),
       { id: 75, authorId: 1, chatId: 4, eventType: 'ATTACHMENTS_DELETED', eventTime: '2024-08-11T10:00:00.500000', messageIds: [812], fileIds: [9] },
     ],
     ['presence.online → ONLINE (ephemeral: the head id)', at({ type: 'presence.online', data: { space_id: 4, user: user(2) } }, null, when), { id: 75, authorId: 2, chatId: 4, eventType: 'ONLINE', eventTime: '2024-08-11T10:00:00.500000' }],
