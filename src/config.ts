@@ -6,6 +6,8 @@ import type { TObject } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { NamespaceTableSchema, type NamespaceSpec } from './broker/index.js';
 
 export interface HeraldConfig {
   port: number;
@@ -33,6 +35,10 @@ export interface HeraldConfig {
   maxHeldEvents: number;
   /** Presence lease: a node that stops renewing it counts as gone after this long (its users go offline). */
   presenceLeaseSeconds: number;
+  /** Broker namespaces beyond the dialects' event topics (HERALD_BROKER_NAMESPACES, JSON; see docs/broker.md). */
+  brokerNamespaces: NamespaceSpec[];
+  /** The `interop` namespace: every topic, no ACL. Off by default; for outside conformance suites only. */
+  brokerPermissive: boolean;
   logLevel: string;
   /** The environment the config was read from: dialects read their own sections from it (readSection). */
   env: Env;
@@ -58,6 +64,26 @@ function bool(env: Env, name: string, def: boolean): boolean {
   if (/^(1|true|yes|on)$/i.test(raw)) return true;
   if (/^(0|false|no|off)$/i.test(raw)) return false;
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+/** Default broker namespace: `public/#`, any signed-in user may publish and subscribe. */
+const DEFAULT_NAMESPACES: NamespaceSpec[] = [{ name: 'public', pattern: 'public/#', kind: 'broker', access: 'public', queues: true }];
+const checkNamespaces = TypeCompiler.Compile(NamespaceTableSchema);
+
+function namespaces(env: Env): NamespaceSpec[] {
+  const raw = env.HERALD_BROKER_NAMESPACES;
+  if (raw === undefined || raw === '') return DEFAULT_NAMESPACES;
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw new ConfigError('HERALD_BROKER_NAMESPACES must be a JSON array of namespaces (docs/broker.md)');
+  }
+  if (!checkNamespaces.Check(value)) {
+    const e = checkNamespaces.Errors(value).First();
+    throw new ConfigError(`HERALD_BROKER_NAMESPACES: ${e ? `${e.path} ${e.message}` : 'not a namespace list'}`);
+  }
+  return value;
 }
 
 /** Reads the JWT secret from the data dir, creating it on first start so tokens survive restarts. */
@@ -105,6 +131,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<HeraldConf
     maxFrameBytes: int(env, 'HERALD_MAX_FRAME_BYTES', 64 * 1024, 256, 16 * 1024 * 1024),
     maxHeldEvents: int(env, 'HERALD_MAX_HELD_EVENTS', 5000, 10, 10_000_000),
     presenceLeaseSeconds: int(env, 'HERALD_PRESENCE_LEASE_SECONDS', 30, 1, 3600),
+    brokerNamespaces: namespaces(env),
+    brokerPermissive: bool(env, 'HERALD_BROKER_PERMISSIVE', false),
     logLevel: env.HERALD_LOG_LEVEL || 'info',
     env,
     ...rest,

@@ -19,6 +19,7 @@ import { WebSocketTransport } from './transports/websocket.js';
 import { SseTransport } from './transports/sse.js';
 import { TcpTransport } from './transports/tcp.js';
 import { createHost } from './host.js';
+import { startBroker } from './broker-node.js';
 import type { DialectInstance, DialectPlugin } from './dialects/plugin.js';
 import { nativePlugin } from './dialects/native/index.js';
 import { tracimPlugin } from './dialects/tracim/index.js';
@@ -78,8 +79,9 @@ export async function startHerald(config: HeraldConfig = loadConfig(), log: Logg
   const commands = commandTable({ runtime, ephemeral, issueToken: (id) => auth.issue(id), audienceSize: (ev) => membership.audienceSize(ev) });
   const ctx: Context = { config, store, bus, ephemeral, commands, gateway, auth, metrics, log };
 
+  const broker = startBroker({ dialects, configured: config.brokerNamespaces, permissive: config.brokerPermissive, gateway, log: log.child({ component: 'broker' }) });
   let port = 0;
-  const parts = { config, store, auth, gateway, commands, metrics, log, port: () => port };
+  const parts = { config, store, auth, gateway, commands, metrics, log, port: () => port, broker };
   const instances: DialectInstance[] = [];
   for (const [i, d] of dialects.entries()) instances.push(await d.start(createHost(d.name, parts), sections[i]));
 
@@ -124,6 +126,7 @@ export async function startHerald(config: HeraldConfig = loadConfig(), log: Logg
         sse.close();
         await tcp.close();
         for (const d of instances) await d.stop?.();
+        await broker.close();
         await app.close();
         // Waits for the writer queue: every command that got in has committed (and published) by now.
         await store.write(async () => undefined);

@@ -8,6 +8,7 @@ import type { Gateway } from './gateway/gateway.js';
 import type { Commands } from './commands/command.js';
 import type { Metrics } from './metrics.js';
 import type { DialectHost } from './dialects/plugin.js';
+import type { BrokerNode } from './broker-node.js';
 import { join } from 'node:path';
 import { LocalFileStorage } from './files/store.js';
 
@@ -21,6 +22,7 @@ export interface HostParts {
   log: Logger;
   /** The HTTP port once listening. */
   port(): number;
+  broker: BrokerNode;
 }
 
 export function createHost(dialect: string, p: HostParts): DialectHost {
@@ -65,5 +67,6 @@ export function createHost(dialect: string, p: HostParts): DialectHost {
         return u === null ? null : { id: u.id, username: u.username, is_admin: u.is_admin, deleted: u.deleted };
       },
     },
+    broker: { core: p.broker.broker, resolver: p.broker.namespaces },
   };
 }

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Static, TObject } from '@sinclair/typebox';
 import type { Commands } from '../commands/command.js';
+import type { Broker, DestinationResolver, NamespaceSpec } from '../broker/index.js';
 import type { FileStorage } from '../files/store.js';
 import type { Delivered } from '../events/types.js';
 import type { Credentials, Principal, TokenPurpose } from '../gateway/auth.js';
@@ -86,6 +87,11 @@ export interface DialectHost {
   readonly users: {
     find(id: number): Promise<UserSummary | null>;
   };
+  /**
+   * The node's one broker core, shared by every broker protocol (a STOMP `/topic` SEND reaches an MQTT
+   * subscriber), and its namespace table: ask `resolve` what a topic or destination is before serving it.
+   */
+  readonly broker: { readonly core: Broker; readonly resolver: DestinationResolver };
 }
 
 /** What a started dialect listens on. Routes are registered before the server listens. */
@@ -105,6 +111,8 @@ export interface DialectPlugin {
    * read from) and a `default`. config.ts reads and validates it at start; a bad value stops the server.
    */
   readonly config: TObject;
+  /** Topics this dialect serves from Herald's events (namespaces of kind `event`) or reserves in the broker. */
+  readonly brokerNamespaces?: readonly NamespaceSpec[];
   start(host: DialectHost, config: unknown): DialectInstance | Promise<DialectInstance>;
 }
 
@@ -112,7 +120,8 @@ export interface DialectPlugin {
 export function dialectPlugin<S extends TObject>(p: {
   name: string;
   config: S;
+  brokerNamespaces?: readonly NamespaceSpec[];
   start(host: DialectHost, config: Static<S>): DialectInstance | Promise<DialectInstance>;
 }): DialectPlugin {
-  return { name: p.name, config: p.config, start: (host, config) => p.start(host, config as Static<S>) };
+  return { name: p.name, config: p.config, brokerNamespaces: p.brokerNamespaces, start: (host, config) => p.start(host, config as Static<S>) };
 }

@@ -19,6 +19,8 @@ export interface MembershipQuery {
   /** The user's spaces that are not deleted, in id order (presence announcements, profile updates). */
   liveSpacesOf(userId: number): number[];
   isMember(spaceId: number, userId: number): boolean;
+  /** Whether the space was deleted (its members are kept: a restore brings them back). */
+  isDeleted(spaceId: number): boolean;
   isAdmin(userId: number): boolean;
   /** Whether two users are members of at least one common space. */
   shares(a: number, b: number): boolean;
@@ -131,6 +133,10 @@ export class MembershipIndex implements MembershipQuery {
 
   isMember(spaceId: number, userId: number): boolean {
     return this.members.get(spaceId)?.has(userId) ?? false;
+  }
+
+  isDeleted(spaceId: number): boolean {
+    return this.deleted.has(spaceId);
   }
 
   isAdmin(userId: number): boolean {

@@ -10,6 +10,7 @@ import { MembershipIndex } from '../../src/gateway/membership.js';
 import type { LiveConnection } from '../../src/gateway/registry.js';
 import type { Credentials, Principal } from '../../src/gateway/auth.js';
 import type { DialectHost } from '../../src/dialects/plugin.js';
+import { Broker, MemoryBrokerStore, NamespaceTable, allowAllAcl } from '../../src/broker/index.js';
 import type { View } from '../../src/dialects/render.js';
 
 export class FakeConnection implements Connection {
@@ -172,6 +173,8 @@ export function fakeWorld(o: { head?: number; heartbeatSeconds?: number; command
     },
     users: { find: async (id) => ({ id, username: `u${id}`, is_admin: false, deleted: false }) },
     control: { onRevoke: () => () => undefined, takeover: () => undefined, onTakeover: () => () => undefined },
+    // A real broker core with no namespaces: every destination is rejected unless a test brings its own.
+    broker: { core: new Broker({ store: new MemoryBrokerStore(), acl: allowAllAcl }), resolver: new NamespaceTable([], () => false) },
   };
   return {
     host,
