@@ -34,7 +34,7 @@ const PRUNE_EVERY_MS = 60_000;
 const DIALECTS: DialectModule[] = [nativeModule, tracimModule, airsendModule];
 
 export async function startHerald(config: HeraldConfig = loadConfig(), log: Logger = pino({ level: config.logLevel })): Promise<Herald> {
-  const store = await openStore(config.databaseUrl);
+  const store = await openStore(config.databaseUrl, { sqliteSynchronous: config.sqliteSynchronous, log: log.child({ component: 'store' }) });
   const bus = new MemoryBus();
   const metrics = new Metrics();
   const chat = new Chat(store, bus, { openSignup: config.openSignup });

@@ -10,8 +10,7 @@ import { startHerald, type Herald } from '../../src/herald.js';
 
 export const API_KEY = 'test-api-key-0123456789abcdef';
 
-/** Postgres URL for the store suites: HERALD_TEST_PG, or the local CI server. */
-export const PG_URL = process.env.HERALD_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
+export { PG_URL } from './services.js';
 
 export interface TestServer extends Herald {
   dir: string;
