@@ -1,7 +1,7 @@
 // A private PostgreSQL instance for tests that break the database (stop, restart, kill connections): its
 // own data dir, port and socket dir under a temp dir, started and stopped by the test. The machine's
 // shared server on 5432 is never touched.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -64,27 +64,31 @@ export class PrivatePostgres {
       chownSync(join(dir, 'sock'), uid, gid);
     }
     const p = new PrivatePostgres(bin, dir, await freePort(), runAs);
-    p.run('initdb', ['-D', p.dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync', '--no-instructions']);
+    await p.run('initdb', ['-D', p.dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync', '--no-instructions']);
     await p.start();
     return p;
   }
 
-  private run(tool: string, args: string[]): string {
+  /** Runs a server tool without blocking the event loop (the test's load goes on meanwhile). */
+  private run(tool: string, args: string[]): Promise<string> {
     const cmd = this.runAs ? 'runuser' : join(this.bin, tool);
     const argv = this.runAs ? ['-u', this.runAs, '--', join(this.bin, tool), ...args] : args;
-    const r = spawnSync(cmd, argv, { encoding: 'utf8', timeout: 60_000 });
-    if (r.status !== 0) throw new Error(`${tool} ${args.join(' ')} failed (${r.status}): ${r.stdout}\n${r.stderr}`);
-    return r.stdout;
+    return new Promise((resolve, reject) => {
+      execFile(cmd, argv, { encoding: 'utf8', timeout: 60_000 }, (err, stdout, stderr) => {
+        if (err) reject(new Error(`${tool} ${args.join(' ')} failed: ${err.message}\n${stdout}\n${stderr}`));
+        else resolve(stdout);
+      });
+    });
   }
 
   async start(): Promise<void> {
     const options = `-p ${this.port} -k ${this.socketDir} -c listen_addresses=127.0.0.1 -c max_connections=40 -c shared_buffers=16MB`;
-    this.run('pg_ctl', ['-D', this.dataDir, '-l', join(this.dir, 'server.log'), '-w', '-t', '30', '-o', options, 'start']);
+    await this.run('pg_ctl', ['-D', this.dataDir, '-l', join(this.dir, 'server.log'), '-w', '-t', '30', '-o', options, 'start']);
   }
 
   /** `fast`: clients are disconnected and the server shuts down cleanly (what a restart or failover does). */
   async stop(mode: 'fast' | 'immediate' = 'fast'): Promise<void> {
-    this.run('pg_ctl', ['-D', this.dataDir, '-m', mode, '-w', '-t', '30', 'stop']);
+    await this.run('pg_ctl', ['-D', this.dataDir, '-m', mode, '-w', '-t', '30', 'stop']);
   }
 
   async query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, database = 'postgres'): Promise<R[]> {

@@ -1,4 +1,5 @@
-// The external services some tests need (PostgreSQL, NATS, Mosquitto, Chromium): one probe each, and one
+// The external services some tests need (PostgreSQL, NATS, Mosquitto, Chromium, and PostgreSQL's server
+// binaries for a private instance): one probe each, and one
 // rule: a test skips with the reason when a service is missing, except under CI=true, where a missing
 // service FAILS the run, so a green CI means every test ran (.ci/run starts or installs them all).
 import { test } from 'node:test';
@@ -6,8 +7,9 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import pg from 'pg';
+import { postgresBin } from './private-pg.js';
 
-export type Service = 'postgres' | 'nats' | 'mosquitto' | 'chromium';
+export type Service = 'postgres' | 'nats' | 'mosquitto' | 'chromium' | 'postgres-binaries';
 
 /** Postgres URL for the store suites: HERALD_TEST_PG, or the local CI server. */
 export const PG_URL = process.env.HERALD_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -66,6 +68,8 @@ export async function serviceProblem(service: Service): Promise<string | undefin
       return tcpProbe(MQTT_URL);
     case 'chromium':
       return existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is missing (install Debian's chromium package)`;
+    case 'postgres-binaries':
+      return postgresBin() ? undefined : 'PostgreSQL server binaries (initdb, pg_ctl) not found under /usr/lib/postgresql/*/bin';
   }
 }
 
