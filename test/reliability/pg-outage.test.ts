@@ -27,6 +27,9 @@ test('PostgreSQL connection loss: terminated backends and a stopped server cost 
   const pgi = await PrivatePostgres.create();
   let h: HeraldProcess | null = null;
   const started = Date.now();
+  let posting = true;
+  let load: Promise<void> = Promise.resolve();
+  const closers: (() => void)[] = [];
   try {
     await pgi.query('create database herald');
     h = await HeraldProcess.start({ env: { HERALD_DATABASE_URL: pgi.url('herald') } });
@@ -43,23 +46,26 @@ test('PostgreSQL connection loss: terminated backends and a stopped server cost 
 
     // Bob listens on every transport: native WS and SSE, AirSend, the Tracim stream.
     const ws = await NativeClient.connect(base, bob.token);
+    closers.push(() => ws.ws.terminate());
     const sse = new SseStream(`${base}/api/v1/events`, { authorization: `Bearer ${bob.token}` });
+    closers.push(() => sse.close());
     assert.equal(await sse.ready(), 200);
     const rtm = await api<{ rtm: { ws_endpoint: string; ws_token: string } }>(base, 'POST', '/api/v1/rtm.connect', bob.token);
     const air = await WsClient.open(rtm.body.rtm.ws_endpoint);
     assert.ok(!isRefused(air));
+    closers.push(() => air.terminate());
     air.sendJson({ command: 'ws_auth', auth_token: rtm.body.rtm.ws_token });
     air.sendJson({ command: 'ws_ping' });
     await air.next((f) => f.event === 'pong');
     const tlm = new SseStream(`${base}/api/users/${bob.id}/live_messages`, { authorization: `Bearer ${bob.token}` });
+    closers.push(() => tlm.close());
     assert.equal(await tlm.ready(), 200);
 
     // Light load: one message every ~40 ms.
     let phase = 'before';
     const outcomes: Outcome[] = [];
     const acked = new Map<number, string>();
-    let posting = true;
-    const load = (async () => {
+    load = (async () => {
       for (let n = 0; posting; n++) {
         const content = `m${n}`;
         try {
@@ -166,11 +172,10 @@ test('PostgreSQL connection loss: terminated backends and a stopped server cost 
     assert.deepEqual(lostDelivered, [], 'every acknowledged message reached the open connection');
     assert.equal(delivered.length, new Set(delivered).size, 'none twice');
     assert.equal(h.unexpectedExit, null);
-    ws.ws.terminate();
-    sse.close();
-    tlm.close();
-    air.terminate();
   } finally {
+    posting = false;
+    await load;
+    for (const close of closers) close();
     await h?.stop();
     await pgi.destroy();
   }

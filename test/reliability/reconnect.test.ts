@@ -23,11 +23,13 @@ interface ChaosClient {
   closedCleanly: number;
   duplicates: number;
   resets: number;
+  /** Connections that failed to open or errored: must stay 0. */
+  errors: number;
   done: Promise<void>;
 }
 
 function runClient(base: string, user: TestUser, rng: Rng, until: (c: ChaosClient) => boolean): ChaosClient {
-  const c: ChaosClient = { user, seen: [], started: false, connects: 0, terminated: 0, closedCleanly: 0, duplicates: 0, resets: 0, done: Promise.resolve() };
+  const c: ChaosClient = { user, seen: [], started: false, connects: 0, terminated: 0, closedCleanly: 0, duplicates: 0, resets: 0, errors: 0, done: Promise.resolve() };
   let position: number | null = null;
   let epoch = '';
   const once = () =>
@@ -78,7 +80,7 @@ function runClient(base: string, user: TestUser, rng: Rng, until: (c: ChaosClien
     });
   c.done = (async () => {
     while (!until(c)) {
-      await once();
+      await once().catch(() => void c.errors++);
       if (!until(c)) await new Promise((r) => setTimeout(r, rng.int(0, 120)));
     }
   })();
@@ -89,6 +91,8 @@ test(`reconnect chaos: ${CLIENTS} native clients dropping and resuming see every
   const srv = await startTestServer();
   const rng = new Rng(SEED);
   const started = Date.now();
+  // Ends every client loop when the test ends early (a failed assertion).
+  let stopped = false;
   try {
     const posters = [await newUser(srv.url, 'poster'), await newUser(srv.url, 'poster')];
     const users: TestUser[] = [];
@@ -99,7 +103,7 @@ test(`reconnect chaos: ${CLIENTS} native clients dropping and resuming see every
 
     // Every client is connected (and has its starting position) before the first message.
     let fenceContent = '';
-    const clients = users.map((u, i) => runClient(srv.url, u, rng.fork(`client${i}`), (c) => fenceContent !== '' && c.seen.at(-1) === fenceContent));
+    const clients = users.map((u, i) => runClient(srv.url, u, rng.fork(`client${i}`), (c) => stopped || (fenceContent !== '' && c.seen.at(-1) === fenceContent)));
     await Promise.all(clients.map(async (c) => {
       while (!c.started) await new Promise((r) => setTimeout(r, 5));
     }));
@@ -141,14 +145,17 @@ test(`reconnect chaos: ${CLIENTS} native clients dropping and resuming see every
       missing,
       out_of_order_clients: wrong.length,
       resets: sum((c) => c.resets),
+      connection_errors: sum((c) => c.errors),
       setup_seconds: setupSeconds.toFixed(1),
       seconds: ((Date.now() - started) / 1000).toFixed(1),
     });
     assert.ok(sum((c) => c.connects) > CLIENTS * 5, 'the clients really did drop and resume many times');
     assert.equal(sum((c) => c.duplicates), 0, 'no event twice');
     assert.equal(sum((c) => c.resets), 0, 'every resume honoured');
+    assert.equal(sum((c) => c.errors), 0, 'every reconnect was accepted');
     for (const c of wrong) assert.deepEqual(c.seen, expected, `user ${c.user.id}: every message once, in order`);
   } finally {
+    stopped = true;
     await srv.stop();
   }
 });
