@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { API_KEY } from './server.js';
+import { API_KEY } from './constants.js';
 
 export const CHILD_JWT_SECRET = 'child-secret-0123456789abcdef';
 const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));

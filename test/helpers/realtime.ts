@@ -1,7 +1,7 @@
 // Low-level realtime clients for reliability tests: a WebSocket that records every frame and its close
 // code (any dialect), and an SSE reader over fetch that exposes the HTTP status and every record.
 import WebSocket from 'ws';
-import { Recorder } from './server.js';
+import { Recorder } from './recorder.js';
 
 /** A received WebSocket frame: parsed JSON when it is JSON, else the text. */
 export type WsFrame = Record<string, unknown>;
@@ -69,6 +69,11 @@ export class WsClient extends Recorder<WsFrame> {
 
   send(data: string | Buffer): void {
     if (this.ws.readyState === WebSocket.OPEN) this.ws.send(data);
+  }
+
+  /** Sends bytes as a text (binary=false, even when not UTF-8) or binary frame. */
+  sendRaw(data: Buffer, binary: boolean): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(data, { binary });
   }
 
   sendJson(v: unknown): void {

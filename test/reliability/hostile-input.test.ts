@@ -107,6 +107,7 @@ describe('malformed multipart', () => {
     ['no boundary', 'multipart/form-data', {}, 'hello'],
     ['truncated body', 'multipart/form-data; boundary=XyZ', {}, '--XyZ\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\nContent-Type: text/plain\r\n\r\nhello wor'],
     ['truncated headers', 'multipart/form-data; boundary=XyZ', {}, '--XyZ\r\nContent-Disposition: form-da'],
+    ['boundary longer than 256 bytes', `multipart/form-data; boundary=${'b'.repeat(300)}`, {}, `--${'b'.repeat(300)}\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\nhi\r\n--${'b'.repeat(300)}--\r\n`],
   ];
   const routes = (): [string, string][] => [
     ['POST', `/api/v1/spaces/${spaceId}/files`],
@@ -114,12 +115,19 @@ describe('malformed multipart', () => {
     ['PUT', `/api/workspaces/${workspaceId}/files/${fileContentId}/raw`],
   ];
 
-  test('chat and Tracim upload routes answer 400 (not 500) to a body without a boundary or cut short', async () => {
+  test('chat and Tracim upload routes answer 400 (not 500) to a body without a boundary, with an oversized one, or cut short, and accept a file part without a file name', async () => {
     for (const [method, path] of routes()) {
       for (const [name, type, , body] of cases()) {
         const r = await raw(method, path, body, { ...bearer(), 'content-type': type });
         assertProblem400(r, `${method} ${path}: ${name}`);
       }
+    }
+    // A file part without a file name (busboy treats any application/octet-stream part as a file).
+    for (const [method, path] of routes()) {
+      const field = path.startsWith('/api/v1') ? 'file' : 'files';
+      const body = `--XyZ\r\nContent-Disposition: form-data; name="${field}"\r\nContent-Type: application/octet-stream\r\n\r\nbytes\r\n--XyZ--\r\n`;
+      const r = await raw(method, path, body, { ...bearer(), 'content-type': 'multipart/form-data; boundary=XyZ' });
+      assert.ok(r.status < 300, `${method} ${path}, nameless file part: ${r.status} ${JSON.stringify(r.body)}`);
     }
     // A well-formed upload still works afterwards.
     const form = new FormData();
