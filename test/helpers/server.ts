@@ -7,7 +7,7 @@ import WebSocket from 'ws';
 import { EventSource } from 'eventsource';
 import { loadConfig, type HeraldConfig } from '../../src/config.js';
 import { startHerald, type Herald } from '../../src/herald.js';
-import { API_KEY } from './constants.js';
+import { API_KEY, JWT_SECRET } from './constants.js';
 import { Recorder } from './recorder.js';
 
 export { API_KEY, Recorder };
@@ -21,7 +21,7 @@ export interface TestServer extends Herald {
 
 export async function startTestServer(overrides: Partial<HeraldConfig> = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'herald-test-'));
-  const config = loadConfig({}, { dataDir: dir, port: 0, host: '127.0.0.1', apiKey: API_KEY, jwtSecret: 'test-secret-0123456789abcdef', logLevel: 'warn', ...overrides });
+  const config = loadConfig({}, { dataDir: dir, port: 0, host: '127.0.0.1', apiKey: API_KEY, jwtSecret: JWT_SECRET, logLevel: 'warn', ...overrides });
   const herald = await startHerald(config, pino({ level: process.env.HERALD_TEST_LOG ?? 'silent' }));
   return {
     ...herald,
