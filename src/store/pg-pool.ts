@@ -39,7 +39,9 @@ export interface PoolOptions {
 }
 
 export function resilientPool(url: string, opts: PoolOptions): PostgresPool {
-  const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10, connectionTimeoutMillis: 5000, keepAlive: true });
+  // A connection (or a free pool slot) that cannot be had within 5 s is `unavailable`, not an endless wait;
+  // TCP keep-alive after 10 s idle finds a peer that vanished without closing (a partition, a dead host).
+  const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10, connectionTimeoutMillis: 5000, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
   // pg emits 'error' on the pool (idle clients) and on a checked-out client between queries; with no
   // listener, Node turns either into an uncaught exception that ends the process.
   pool.on('error', opts.onError);

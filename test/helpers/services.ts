@@ -1,7 +1,6 @@
-// The external services some tests need (PostgreSQL, NATS, Mosquitto, Chromium, and PostgreSQL's server
-// binaries for a private instance): one probe each, and one
-// rule: a test skips with the reason when a service is missing, except under CI=true, where a missing
-// service FAILS the run, so a green CI means every test ran (.ci/run starts or installs them all).
+// External services some tests need (PostgreSQL and its server binaries, NATS, Mosquitto, Chromium): one
+// probe each. A test skips with the reason when one is missing, except under CI=true, where it FAILS, so
+// a green CI means every test ran (.ci/run starts or installs them all).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';

@@ -1,8 +1,6 @@
-// Authorisation, membership: an outsider (mallory) tries every route of /openapi.json that names a
-// confidential space's objects (space, message, file, action, workspace, content, comment, tag, another
-// user's stream / messages / calls), every realtime command on them (native and AirSend) and a replay from
-// position 0, while the members keep working there. Zero successes, no state change, and no event of the
-// space reaches any of mallory's connections (checked after a fence event that must reach each of them).
+// Authorisation, membership: an outsider tries every /openapi.json route naming a confidential space's
+// objects, every realtime command on them and a replay from 0, while members keep working there. Zero
+// successes, no state change, no event leaked to any of the outsider's connections (fence-checked).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { api, newUser, startTestServer, NativeClient, type TestUser } from '../helpers/server.js';

@@ -1,7 +1,6 @@
-// Authorisation, credentials: forged, tampered, expired, unsigned (alg none), wrong-purpose, foreign-secret,
-// no-exp, unknown-user, deleted-user, malformed and revoked tokens on every transport (REST, native
-// WebSocket and SSE, AirSend rtm.connect and ws_auth, Tracim REST and stream, by header and by session
-// cookie). Zero may get in; the same probes let a valid token in, so a refusal means something.
+// Authorisation, credentials: every kind of bad token (forged, expired, alg none, wrong purpose, foreign,
+// no exp, unknown or deleted user, malformed; revoked as a todo) on every transport and by session
+// cookie. Zero get in; the same probes let a valid token in, so a refusal means something.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { API_KEY, JWT_SECRET } from '../helpers/constants.js';

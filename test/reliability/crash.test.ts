@@ -1,7 +1,6 @@
-// Crash durability: posters send messages over REST to a Herald child process that is killed with
-// SIGKILL at seeded random moments and restarted on the same data. Every acknowledged (201) message must
-// be there afterwards; the log's positions must be contiguous; the feed replayed from position 0 must
-// equal the stored log. Runs on SQLite (FULL and NORMAL) and on PostgreSQL (a fresh database per run).
+// Crash durability: posters send over REST to a Herald child process killed with SIGKILL at seeded moments
+// and restarted on the same data; every acknowledged message survives, positions stay contiguous, and the
+// feed replayed from 0 equals the stored log. SQLite (FULL, NORMAL) and PostgreSQL (a fresh database).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { API_KEY, NativeClient, api, type Frame } from '../helpers/server.js';
@@ -139,7 +138,8 @@ async function crashRun(label: string, env: Record<string, string>, rounds: numb
       seconds: ((Date.now() - started) / 1000).toFixed(1),
     });
     assert.deepEqual(tally.refused, [], 'no request was refused');
-    assert.ok(tally.acked.size > rounds * 5, `the posters got through (${tally.acked.size} acknowledged)`);
+    assert.ok(tally.acked.size >= rounds, `the posters got through (${tally.acked.size} acknowledged)`);
+    assert.ok(tally.cut >= rounds, `every kill landed while requests were in flight (${tally.cut} cut off)`);
     assert.deepEqual(lost, [], 'every acknowledged message survives the kills');
     assert.deepEqual(ids, Array.from({ length: head }, (_, i) => i + 1), 'log positions 1..head, contiguous, each once');
     assert.deepEqual(feedMessages.map((m) => [m.id, m.content]), [...stored, fence].map((m) => [m.id, m.content]), 'the feed from position 0 equals the stored log');

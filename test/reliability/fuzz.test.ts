@@ -1,7 +1,6 @@
-// Fuzzing with a fixed seed and a fixed budget per input surface (one file each in ./fuzz/surfaces/:
-// native and AirSend WebSocket frames, every HTTP route from /openapi.json, multipart bodies, SSE request
-// headers, cookies; a new dialect adds one file). Against a Herald child process: zero 5xx, zero
-// `internal` errors, zero error logs, no crash, other clients served throughout, memory back near its start.
+// Fuzzing, fixed seed and budget per input surface (one file each in ./fuzz/surfaces/; a new dialect adds
+// one file) against a Herald child process: zero 5xx, `internal` codes, error logs and crashes; other
+// clients served throughout; memory back near its start.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';

@@ -1,8 +1,6 @@
-// PostgreSQL connection loss, on a private PostgreSQL instance this test starts and stops: Herald's
-// backends are terminated (pg_terminate_backend), then the server is stopped and started again, under a
-// light posting load. Herald must stay up, answer commands that fail meanwhile with a clear 503 problem
-// (native: command.error `unavailable`), keep realtime connections open, resume by itself when the
-// database is back, and lose no acknowledged write.
+// PostgreSQL connection loss on a private instance: backends terminated, then the server stopped and
+// started under light load. Herald stays up, answers 503 `unavailable` meanwhile (native: command.error),
+// keeps realtime connections open, resumes by itself and loses no acknowledged write.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { api, type Frame, NativeClient } from '../helpers/server.js';

@@ -67,6 +67,10 @@ export interface Target {
   repair(): Promise<void>;
 }
 
+/**
+ * One input surface. A file in ./surfaces/ exports it as `surface` (`export const surface: Surface = ...`);
+ * fuzz.test.ts finds every such file, so MQTT, STOMP or Moobius frames are one new file each.
+ */
 export interface Surface {
   /** Shown in the report as fuzz[<name>]. */
   name: string;

@@ -1,7 +1,6 @@
-// Shared by the WebSocket surfaces: one fuzzed frame (text, raw bytes, binary, oversized) and the verdict
-// on how the connection took it. A close with 1011 (internal error) or without a close frame (1006), or
-// silence past the timeout, is a failure; a protocol close (1007, 1008, 1009, 4xxx) is the expected
-// answer to garbage and is tallied.
+// Shared by the WebSocket surfaces: odd frames (binary, invalid UTF-8, oversized) and the verdict on how a
+// connection took a frame: a 1011 or 1006 close, or silence past the timeout, fails; a protocol close
+// (1007, 1008, 1009, 4xxx) is the expected answer to garbage and is tallied.
 import type { Rng } from '../../helpers/rng.js';
 import type { WsClient } from '../../helpers/realtime.js';
 import type { Tally } from './harness.js';

@@ -1,7 +1,6 @@
-// Cookie headers on the routes that read the Tracim session cookie (and others): the session cookie with a
-// good, foreign, forged or empty token, next to other applications' cookies, duplicated, oversized or
-// oddly separated. Values stay valid percent-encoding: invalid encoding is a known defect owned by the
-// commands area, tested separately as a todo in fuzz.test.ts.
+// Cookie headers on routes that read the Tracim session cookie (and others): good, foreign, forged or empty
+// session tokens among other applications' cookies. Values stay valid percent-encoding: invalid encoding is
+// a known defect owned by the commands area, tested as a todo in fuzz.test.ts.
 import type { Rng } from '../../../helpers/rng.js';
 import type { Surface, Target, Tally } from '../harness.js';
 import { send } from '../http.js';
