@@ -3,7 +3,7 @@
 // (1007, 1008, 1009, 4xxx) is the expected answer to garbage and is tallied.
 import type { Rng } from '../../helpers/rng.js';
 import type { WsClient } from '../../helpers/realtime.js';
-import type { Tally } from './harness.js';
+import { anyJson, mutateText, mutateValue, type Tally } from './harness.js';
 
 export type WsPayload = { text: string } | { bytes: Buffer; binary: boolean };
 
@@ -21,6 +21,16 @@ export function oddFrame(rng: Rng): WsPayload {
     default:
       return { bytes: Buffer.alloc(rng.int(1, 64), rng.int(0, 255)), binary: rng.chance(0.5) };
   }
+}
+
+/** The mix every JSON frame surface sends: `valid` as is, mutated structurally or textually, any JSON, or an odd frame. */
+export function mixFrame(valid: unknown, rng: Rng): WsPayload {
+  const x = rng.next();
+  if (x < 0.4) return { text: JSON.stringify(valid) };
+  if (x < 0.65) return { text: JSON.stringify(mutateValue(valid, rng)) };
+  if (x < 0.85) return { text: mutateText(JSON.stringify(valid), rng) };
+  if (x < 0.93) return { text: JSON.stringify(anyJson(rng, 4)) };
+  return oddFrame(rng);
 }
 
 export function sendPayload(c: WsClient, p: WsPayload): void {

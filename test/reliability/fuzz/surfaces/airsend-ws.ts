@@ -4,8 +4,8 @@
 import type { Rng } from '../../../helpers/rng.js';
 import { WsClient, isRefused } from '../../../helpers/realtime.js';
 import { api } from '../../../helpers/server.js';
-import { anyJson, mutateText, mutateValue, WEIRD_STRINGS, type Surface, type Target, type Tally } from '../harness.js';
-import { describe, oddFrame, sendPayload, verdict, type WsPayload } from '../ws.js';
+import { WEIRD_STRINGS, type Surface, type Target, type Tally } from '../harness.js';
+import { describe, mixFrame, sendPayload, verdict, type WsPayload } from '../ws.js';
 
 const COMMANDS = ['ws_ephemeral_typing', 'ws_read_notification', 'ws_all_read_notification', 'ws_add_reaction', 'ws_remove_reaction', 'ws_ping', 'ws_auth', 'constructor', '__proto__', 'toString', 'chat.postMessage', ''];
 
@@ -40,12 +40,7 @@ function frame(t: Target, rng: Rng): WsPayload {
   if (/read_notification|reaction/.test(command) || rng.chance(0.2)) f.message_id = id(t, rng, 'message');
   if (/reaction/.test(command)) f.emoji_value = rng.pick(['U 1F600', '👍', ...WEIRD_STRINGS.slice(0, 12)]);
   if (command === 'ws_auth') f.auth_token = rng.pick(['x', 'a.b.c', t.token(), '']);
-  const x = rng.next();
-  if (x < 0.4) return { text: JSON.stringify(f) };
-  if (x < 0.65) return { text: JSON.stringify(mutateValue(f, rng)) };
-  if (x < 0.85) return { text: mutateText(JSON.stringify(f), rng) };
-  if (x < 0.93) return { text: JSON.stringify(anyJson(rng, 4)) };
-  return oddFrame(rng);
+  return mixFrame(f, rng);
 }
 
 export const surface: Surface = {

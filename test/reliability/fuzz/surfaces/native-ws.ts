@@ -3,8 +3,8 @@
 // frames. Every frame must get command.ack / command.error without `internal`, or a protocol close.
 import type { Rng } from '../../../helpers/rng.js';
 import { WsClient, isRefused } from '../../../helpers/realtime.js';
-import { anyJson, idFor, mutateText, mutateValue, WEIRD_STRINGS, type Surface, type Target, type Tally } from '../harness.js';
-import { describe, oddFrame, sendPayload, verdict, type WsPayload } from '../ws.js';
+import { idFor, WEIRD_STRINGS, type Surface, type Target, type Tally } from '../harness.js';
+import { describe, mixFrame, sendPayload, verdict, type WsPayload } from '../ws.js';
 
 const NAMES = ['typing', 'read', 'read_all', 'react', 'unreact', 'ping', 'constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'typing.start', 'reads.mark', 'subscribe', ''];
 
@@ -18,15 +18,7 @@ function envelope(t: Target, rng: Rng, i: number): Record<string, unknown> {
   return { type, request_id: rng.chance(0.9) ? `r${i}` : rng.pick([i, null, 1.5, 'x'.repeat(200), {}]), data };
 }
 
-function frame(t: Target, rng: Rng, i: number): WsPayload {
-  const env = envelope(t, rng, i);
-  const x = rng.next();
-  if (x < 0.4) return { text: JSON.stringify(env) };
-  if (x < 0.65) return { text: JSON.stringify(mutateValue(env, rng)) };
-  if (x < 0.85) return { text: mutateText(JSON.stringify(env), rng) };
-  if (x < 0.93) return { text: JSON.stringify(anyJson(rng, 4)) };
-  return oddFrame(rng);
-}
+const frame = (t: Target, rng: Rng, i: number): WsPayload => mixFrame(envelope(t, rng, i), rng);
 
 export const surface: Surface = {
   name: 'native-ws',
