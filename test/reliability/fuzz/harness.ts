@@ -76,6 +76,8 @@ export interface Surface {
   name: string;
   /** Cases per run: fixed, so a run is reproducible from its seed. */
   budget: number;
+  /** Surfaces run by (last, name); `last` for one whose cases may delete the shared fixtures. */
+  last?: boolean;
   /** Runs about `budget` cases (the test passes `budget`, or a tenth of it to warm up). */
   run(target: Target, rng: Rng, tally: Tally, budget: number): Promise<void>;
 }

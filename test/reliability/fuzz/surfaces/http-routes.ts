@@ -77,6 +77,8 @@ function body(r: Route, t: Target, rng: Rng): { body?: string; type?: string } {
 export const surface: Surface = {
   name: 'http-routes',
   budget: 2000,
+  // Its last cases delete and leave objects (DESTRUCTIVE): the other surfaces run before, on intact fixtures.
+  last: true,
   async run(t: Target, rng: Rng, tally: Tally, budget: number) {
     const routes = routesOf(t);
     const per = Math.max(1, Math.round(budget / routes.length));
