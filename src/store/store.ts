@@ -113,7 +113,7 @@ export async function openStore(url: string, opts: StoreOptions = {}): Promise<S
     database.pragma('busy_timeout = 5000');
     // Read back, so the log states what SQLite actually does (1 = NORMAL, 2 = FULL).
     const synchronous = ({ 1: 'normal', 2: 'full' } as Record<number, string>)[database.pragma('synchronous', { simple: true }) as number] ?? 'other';
-    opts.log?.info({ synchronous, journal_mode: 'wal' }, `sqlite store opened (synchronous=${synchronous})`);
+    opts.log?.info({ synchronous, journal_mode: database.pragma('journal_mode', { simple: true }) }, `sqlite store opened (synchronous=${synchronous})`);
     store = new KyselyStore('sqlite', new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }));
   } else {
     // int8 (counts, bigint columns) as JS numbers: every value Herald stores fits in 2^53.
