@@ -3,7 +3,6 @@
 // the pong (or a 4004/4005 close for a bad frame) proves the frame was handled without an internal error.
 import type { Rng } from '../../../helpers/rng.js';
 import { WsClient, isRefused } from '../../../helpers/realtime.js';
-import { api } from '../../../helpers/server.js';
 import { WEIRD_STRINGS, type Surface, type Target, type Tally } from '../harness.js';
 import { describe, mixFrame, sendPayload, verdict, type WsPayload } from '../ws.js';
 
@@ -11,18 +10,19 @@ const COMMANDS = ['ws_ephemeral_typing', 'ws_read_notification', 'ws_all_read_no
 
 /** rtm.connect then ws_auth, as an AirSend client does; the connection is ready once ws_ping is answered. */
 export async function airsendSession(t: Target, tally: Tally): Promise<WsClient | null> {
-  const r = await api<{ rtm?: { ws_endpoint: string; ws_token: string } }>(t.base, 'POST', '/api/v1/rtm.connect', t.token());
-  if (r.status !== 200 || !r.body.rtm) {
-    tally.fail(`rtm.connect: ${r.status} ${JSON.stringify(r.body)}`);
+  const res = await fetch(`${t.base}/api/v1/rtm.connect`, { method: 'POST', headers: { authorization: `Bearer ${t.token()}` } });
+  const body = (await res.json()) as { rtm?: { ws_endpoint: string; ws_token: string } };
+  if (res.status !== 200 || !body.rtm) {
+    tally.fail(`rtm.connect: ${res.status} ${JSON.stringify(body)}`);
     await t.repair();
     return null;
   }
-  const c = await WsClient.open(r.body.rtm.ws_endpoint);
+  const c = await WsClient.open(body.rtm.ws_endpoint);
   if (isRefused(c)) {
     tally.fail(`AirSend WebSocket refused: ${c.status}`);
     return null;
   }
-  c.sendJson({ command: 'ws_auth', auth_token: r.body.rtm.ws_token });
+  c.sendJson({ command: 'ws_auth', auth_token: body.rtm.ws_token });
   c.sendJson({ command: 'ws_ping' });
   await c.next((f) => f.event === 'pong');
   return c;
