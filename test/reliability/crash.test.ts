@@ -101,12 +101,17 @@ async function crashRun(label: string, env: Record<string, string>, rounds: numb
   try {
     const setup = await setUp(h, label.replace(/[^a-z0-9]/g, ''));
     const tally: Tally = { tried: 0, acked: new Map(), cut: 0, refused: [] };
-    const killedAfter: number[] = [];
+    const killedAfter: string[] = [];
     for (let round = 0; round < rounds; round++) {
       const stop = { now: false };
+      const ackedBefore = tally.acked.size;
       const posting = setup.posters.map((t, i) => poster(h.url, t, setup.spaceId, `r${round}p${i}`, tally, stop));
-      const delay = rng.int(150, 1200);
-      killedAfter.push(delay);
+      // The kill moment, seeded: after a number of acknowledgements in this round (so a loaded machine
+      // still kills mid-stream rather than before the first answer), then a random delay.
+      const acks = rng.int(2, 40);
+      const delay = rng.int(0, 300);
+      killedAfter.push(`${acks}+${delay}ms`);
+      while (tally.acked.size - ackedBefore < acks && tally.refused.length === 0) await new Promise((r) => setTimeout(r, 2));
       await new Promise((r) => setTimeout(r, delay));
       await h.kill9();
       stop.now = true;
@@ -134,7 +139,7 @@ async function crashRun(label: string, env: Record<string, string>, rounds: numb
       refused: tally.refused.length,
       log_head: head,
       feed_gaps: gaps,
-      kill_ms: killedAfter.join('/'),
+      kill_after: killedAfter.join('/'),
       seconds: ((Date.now() - started) / 1000).toFixed(1),
     });
     assert.deepEqual(tally.refused, [], 'no request was refused');
