@@ -170,6 +170,7 @@ test('PostgreSQL connection loss: terminated backends and a stopped server cost 
     assert.deepEqual(lostDelivered, [], 'every acknowledged message reached the open connection');
     assert.equal(delivered.length, new Set(delivered).size, 'none twice');
     assert.equal(h.unexpectedExit, null);
+    assert.deepEqual(h.errors().map((e) => e.msg), [], 'every failure was mapped (no error-level "unhandled error" log)');
   } finally {
     posting = false;
     await load;
