@@ -17,6 +17,8 @@ export interface HeraldConfig {
   dataDir: string;
   /** `sqlite:<path>` / `postgres://...`; default is a SQLite file in the data dir. */
   databaseUrl: string;
+  /** SQLite durability: `full` (default) survives power loss, `normal` only a process kill. */
+  sqliteSynchronous: 'normal' | 'full';
   apiKey: string | null;
   jwtSecret: string;
   openSignup: boolean;
@@ -112,12 +114,17 @@ export function loadConfig(env: Env = process.env, overrides: Partial<HeraldConf
   if (publicUrl !== null && !/^https?:\/\//.test(publicUrl)) {
     throw new ConfigError(`HERALD_PUBLIC_URL must be an http(s) URL, got "${publicUrl}"`);
   }
+  const sqliteSynchronous = (env.HERALD_SQLITE_SYNCHRONOUS || 'full').toLowerCase();
+  if (sqliteSynchronous !== 'normal' && sqliteSynchronous !== 'full') {
+    throw new ConfigError(`HERALD_SQLITE_SYNCHRONOUS must be normal or full, got "${env.HERALD_SQLITE_SYNCHRONOUS}"`);
+  }
   return {
     port: int(env, 'HERALD_PORT', 8080, 0, 65535),
     host: env.HERALD_HOST || '0.0.0.0',
     publicUrl,
     dataDir,
     databaseUrl,
+    sqliteSynchronous,
     apiKey,
     jwtSecret,
     openSignup: bool(env, 'HERALD_OPEN_SIGNUP', true),

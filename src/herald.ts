@@ -4,6 +4,7 @@ import pino, { type Logger } from 'pino';
 import type { AddressInfo } from 'node:net';
 import { loadConfig, readSection, type HeraldConfig } from './config.js';
 import { openStore } from './store/store.js';
+import { HeraldError } from './core/errors.js';
 import { MemoryBackend, MemoryBus } from './bus/memory.js';
 import { Runtime } from './service/context.js';
 import { checkUpload } from './service/files.js';
@@ -49,11 +50,13 @@ export const DIALECTS: readonly DialectPlugin[] = [nativePlugin, tracimPlugin, a
 export async function startHerald(config: HeraldConfig = loadConfig(), log: Logger = pino({ level: config.logLevel }), dialects: readonly DialectPlugin[] = DIALECTS): Promise<Herald> {
   // Every dialect's settings are checked before anything opens.
   const sections = dialects.map((d) => readSection(d.name, d.config, config.env));
-  const store = await openStore(config.databaseUrl);
+  const store = await openStore(config.databaseUrl, { sqliteSynchronous: config.sqliteSynchronous, log: log.child({ component: 'store' }) });
   const metrics = new Metrics();
   const failed = (stage: string) => (err: unknown) => {
     metrics.deliveryErrors.inc({ stage, dialect: '' });
-    log.error({ err, stage }, 'isolated failure on the delivery path');
+    // A database outage is the operator's to fix and is reported as such (503s, the pool's own warnings).
+    if (err instanceof HeraldError && err.code === 'unavailable') log.warn({ err, stage }, 'delivery-path work skipped: the database is unavailable');
+    else log.error({ err, stage }, 'isolated failure on the delivery path');
   };
   store.onAfterCommitError = failed('after_commit');
   const bus = new MemoryBus(new MemoryBackend(), { leaseMs: config.presenceLeaseSeconds * 1000, onError: (err, where) => failed(`bus ${where}`)(err) });

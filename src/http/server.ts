@@ -16,6 +16,8 @@ import { MESSAGE_ROUTES } from './routes/messages.js';
 import { fileRoutes } from './routes/files.js';
 import { opsRoutes } from './routes/ops.js';
 import { typeboxValidator } from './validation.js';
+import { parseJson } from '../core/json.js';
+import { multipartError } from '../files/uploads.js';
 
 export type App = FastifyInstance;
 
@@ -38,6 +40,16 @@ export async function buildHttp(ctx: Context, mount: ((app: FastifyInstance) => 
     },
   });
   await app.register(multipart, { limits: { fileSize: ctx.config.maxUploadBytes, files: 1, fields: 10 } });
+  // Every JSON body goes through the shared parser: a depth limit (deep nesting overflowed the validator's
+  // stack: a 500) and the same prototype-poisoning refusal as fastify's own parser.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, parseJson(body as string));
+    } catch (e) {
+      done(e as Error, undefined);
+    }
+  });
 
   // Problem JSON (RFC 9457) for every error; bad input is a 4xx and never takes the process down.
   app.setErrorHandler((err: unknown, req, reply) => {
@@ -45,10 +57,11 @@ export async function buildHttp(ctx: Context, mount: ((app: FastifyInstance) => 
     let status = 500;
     let code = 'internal';
     let detail = 'internal error';
-    if (err instanceof HeraldError) {
-      status = err.status;
-      code = err.code;
-      detail = err.message;
+    const known = err instanceof HeraldError ? err : multipartError(err);
+    if (known) {
+      status = known.status;
+      code = known.code;
+      detail = known.message;
     } else if (typeof err === 'object' && err !== null && 'validation' in err) {
       status = 400;
       code = 'bad_request';
@@ -60,6 +73,7 @@ export async function buildHttp(ctx: Context, mount: ((app: FastifyInstance) => 
     } else {
       req.log.error({ err }, 'unhandled error');
     }
+    if (status === 503) void reply.header('retry-after', '2');
     void reply.status(status).type('application/problem+json').send({ type: `https://herald.dev/problems/${code}`, title: detail, status, code });
   });
   app.setNotFoundHandler((req, reply) => {

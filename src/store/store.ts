@@ -4,12 +4,14 @@
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import type { Logger } from 'pino';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DB } from './schema.js';
 import { migrationProvider, type Flavor } from './migrations.js';
 import { Mutex } from './mutex.js';
 import { Repo } from './repo.js';
+import { resilientPool } from './pg-pool.js';
 
 export interface Store {
   readonly flavor: Flavor;
@@ -100,22 +102,35 @@ function withStatementCache(database: Database.Database, max = 2000): SqliteData
   };
 }
 
+export interface StoreOptions {
+  /**
+   * SQLite only: `full` (default) syncs the WAL at every commit, so an acknowledged write survives power
+   * loss and OS crashes; `normal` syncs at checkpoints only (faster; survives a process kill, not a power cut).
+   */
+  sqliteSynchronous?: 'normal' | 'full';
+  /** Where connection losses and the durability setting are reported. */
+  log?: Pick<Logger, 'info' | 'warn'>;
+}
+
 /** Opens (and migrates) the store named by a `sqlite:<path>` or `postgres://` URL. */
-export async function openStore(url: string): Promise<Store> {
+export async function openStore(url: string, opts: StoreOptions = {}): Promise<Store> {
   let store: KyselyStore;
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length) || ':memory:';
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     const database = new Database(path);
     database.pragma('journal_mode = WAL');
-    database.pragma('synchronous = NORMAL');
+    database.pragma(`synchronous = ${opts.sqliteSynchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
     database.pragma('foreign_keys = ON');
     database.pragma('busy_timeout = 5000');
+    // Read back, so the log states what SQLite actually does (1 = NORMAL, 2 = FULL).
+    const synchronous = ({ 1: 'normal', 2: 'full' } as Record<number, string>)[database.pragma('synchronous', { simple: true }) as number] ?? 'other';
+    opts.log?.info({ synchronous, journal_mode: database.pragma('journal_mode', { simple: true }) }, `sqlite store opened (synchronous=${synchronous})`);
     store = new KyselyStore('sqlite', new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }));
   } else {
     // int8 (counts, bigint columns) as JS numbers: every value Herald stores fits in 2^53.
     pg.types.setTypeParser(20, (v: string) => Number(v));
-    const pool = new pg.Pool({ connectionString: url, max: 10 });
+    const pool = resilientPool(url, { onError: (err) => opts.log?.warn({ err: err.message }, 'database connection lost; it is replaced on the next command') });
     store = new KyselyStore('postgres', new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }));
   }
   try {

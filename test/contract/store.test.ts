@@ -9,6 +9,7 @@ import type { Repo } from '../../src/store/repo.js';
 import type { Delivered, HeraldEvent } from '../../src/events/types.js';
 import type { FileView, MemberView, SpaceView, User } from '../../src/core/model.js';
 import { PG_URL } from '../helpers/server.js';
+import { requireServices } from '../helpers/services.js';
 
 // ---- harness --------------------------------------------------------------------------------------
 
@@ -775,21 +776,6 @@ storeContract('sqlite', async () => {
   return { store, close: () => store.close() };
 });
 
-/** Connects once to see whether Postgres is there; the reason is printed as the suite's skip message. */
-async function probePostgres(): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    await client.query('select 1');
-    return undefined;
-  } catch (err) {
-    return `PostgreSQL unreachable at ${PG_URL}: ${err instanceof Error ? err.message : String(err)}`;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
 function withSearchPath(url: string, schema: string): string {
   const u = new URL(url);
   u.searchParams.set('options', `-c search_path=${schema}`);
@@ -802,8 +788,8 @@ function withDatabase(url: string, database: string): string {
   return u.toString();
 }
 
-const pgSkip = await probePostgres();
-if (pgSkip) console.warn(`# store contract: postgres skipped: ${pgSkip}`);
+// Skips (with the reason) without PostgreSQL; under CI=true a missing server fails the run instead.
+const pgSkip = await requireServices('postgres');
 
 /**
  * Isolation on a shared server: this run creates its own database (from PG_URL's) and drops it at the end;

@@ -1,20 +1,14 @@
 // End to end from a real browser: headless Chromium logs in (session cookie) and opens the TLM stream
-// with its native EventSource. Skips, saying why, when /usr/bin/chromium is not installed.
+// with its native EventSource. Skips, saying why, when /usr/bin/chromium is not installed (fails under CI=true).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { startTestServer, newUser } from '../helpers/server.js';
 import { api } from './tracim-helpers.js';
+import { CHROMIUM, requireServices } from '../helpers/services.js';
 
-const CHROMIUM = '/usr/bin/chromium';
+const skip = await requireServices('chromium');
 
-test('tracim: headless Chromium native EventSource receives TLMs over the session cookie', async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    const reason = `${CHROMIUM} is missing (install Debian's chromium package to run this test)`;
-    console.log(`# SKIP tracim chromium test: ${reason}`);
-    t.skip(reason);
-    return;
-  }
+test('tracim: headless Chromium native EventSource receives TLMs over the session cookie', { skip }, async () => {
   const { chromium } = await import('playwright-core');
   const srv = await startTestServer();
   const browser = await chromium.launch({

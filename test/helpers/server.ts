@@ -7,11 +7,12 @@ import WebSocket from 'ws';
 import { EventSource } from 'eventsource';
 import { loadConfig, type HeraldConfig } from '../../src/config.js';
 import { startHerald, type Herald } from '../../src/herald.js';
+import { API_KEY, JWT_SECRET } from './constants.js';
+import { Recorder } from './recorder.js';
 
-export const API_KEY = 'test-api-key-0123456789abcdef';
+export { API_KEY, Recorder };
 
-/** Postgres URL for the store suites: HERALD_TEST_PG, or the local CI server. */
-export const PG_URL = process.env.HERALD_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
+export { PG_URL } from './services.js';
 
 export interface TestServer extends Herald {
   dir: string;
@@ -21,7 +22,7 @@ export interface TestServer extends Herald {
 /** `env` sets variables the server reads itself (a dialect's section, e.g. HERALD_AIRSEND_BOT_NAME). */
 export async function startTestServer(overrides: Partial<HeraldConfig> = {}, env: Record<string, string> = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'herald-test-'));
-  const config = loadConfig(env, { dataDir: dir, port: 0, host: '127.0.0.1', apiKey: API_KEY, jwtSecret: 'test-secret-0123456789abcdef', logLevel: 'warn', ...overrides });
+  const config = loadConfig(env, { dataDir: dir, port: 0, host: '127.0.0.1', apiKey: API_KEY, jwtSecret: JWT_SECRET, logLevel: 'warn', ...overrides });
   const herald = await startHerald(config, pino({ level: process.env.HERALD_TEST_LOG ?? 'silent' }));
   return {
     ...herald,
@@ -70,30 +71,6 @@ export interface Frame {
   type: string;
   at: string;
   data: Record<string, unknown> & { [k: string]: unknown };
-}
-
-/** Records every frame a test client receives and lets a test wait for one, already received or future. */
-export class Recorder<F> {
-  readonly frames: F[] = [];
-  private waiters: { pred: (f: F) => boolean; resolve: (f: F) => void }[] = [];
-
-  /** `name` labels a frame in timeout messages (its type or event). */
-  constructor(private readonly name: (f: F) => string) {}
-
-  protected record(f: F): void {
-    this.frames.push(f);
-    this.waiters = this.waiters.filter((w) => (w.pred(f) ? (w.resolve(f), false) : true));
-  }
-
-  /** Waits for the first frame (already received or future) matching `pred`. */
-  next(pred: (f: F) => boolean, timeoutMs = 3000): Promise<F> {
-    const seen = this.frames.find(pred);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`timed out waiting for a frame; got ${this.frames.map(this.name).join(',')}`)), timeoutMs);
-      this.waiters.push({ pred, resolve: (f) => (clearTimeout(t), resolve(f)) });
-    });
-  }
 }
 
 /** A native-protocol WebSocket client that records every frame and can wait for one. */

@@ -3,6 +3,7 @@
 // connection with one of AIRSEND_CLOSE's codes and a reason the client can log. Handlers: handlers.ts.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { parseJson } from '../../core/json.js';
 
 /** WebSocket close codes of the AirSend endpoint (4000-4999 is the application range). */
 export const AIRSEND_CLOSE = {
@@ -57,9 +58,9 @@ export function parseFrame(text: string | null): Parsed {
   if (text === null) return fail(AIRSEND_CLOSE.malformed, 'binary frames are not accepted: send JSON text');
   let value: unknown;
   try {
-    value = JSON.parse(text);
-  } catch {
-    return fail(AIRSEND_CLOSE.malformed, 'frame is not valid JSON');
+    value = parseJson(text, { label: 'frame' });
+  } catch (e) {
+    return fail(AIRSEND_CLOSE.malformed, e instanceof Error ? e.message : 'frame is not valid JSON');
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value) || typeof (value as { command?: unknown }).command !== 'string') {
     return fail(AIRSEND_CLOSE.malformed, 'frame must be a JSON object with a "command" string');

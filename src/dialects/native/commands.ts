@@ -5,6 +5,7 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { Commands } from '../../commands/command.js';
 import type { Actor } from '../../core/actor.js';
 import { badRequest } from '../../core/errors.js';
+import { parseJson } from '../../core/json.js';
 
 export const CommandEnvelopeSchema = Type.Object({
   type: Type.String({ minLength: 1, maxLength: 64 }),
@@ -28,12 +29,7 @@ export const COMMAND_NAMES = ['ping', ...WIRE.keys()];
 
 /** Parses one text frame into a validated envelope; throws bad_request with what is wrong. */
 export function parseEnvelope(text: string): CommandEnvelope {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw badRequest('frame is not valid JSON');
-  }
+  const value = parseJson(text, { label: 'frame' });
   if (!Envelope.Check(value)) {
     const first = Envelope.Errors(value).First();
     throw badRequest(`invalid command envelope: ${first ? `${first.path || '/'} ${first.message}` : 'expected an object'}`);
