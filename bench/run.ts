@@ -12,6 +12,7 @@ import { runLadder, type Phase, type StepResult } from './workload.js';
 import { idleTable, stepTable, summaryTable, type TargetResult } from './report.js';
 import { inParallel, sleep } from './util.js';
 import { openFileLimit } from './machine.js';
+import { stompFanout } from './stomp-fanout.js';
 
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 
@@ -90,6 +91,7 @@ async function main(): Promise<void> {
   console.log(stepTable(results, 'pairs'));
   console.log('\n### Memory per idle connection\n');
   console.log(idleTable(results));
+  if (process.env.BENCH_STOMP === '1') console.log(`\n${await stompFanout(o)}`);
 }
 
 main().catch((err: unknown) => {

@@ -64,6 +64,20 @@ export const SPACE_COMMANDS = [
     run: write(async (c, d) => ({ member: await members.add(c, d.space_id, d.user_id, d.role ?? 'member') })),
   }),
   command({
+    name: 'members.join',
+    summary: 'Join an open space yourself; emits member.added',
+    input: Type.Object(SpaceId, { additionalProperties: false }),
+    output: Type.Object({ member: MemberSchema }),
+    run: write(async (c, d) => ({ member: await members.joinOpen(c, d.space_id) })),
+  }),
+  command({
+    name: 'members.leave',
+    summary: 'Leave a space yourself (conflict when not a member); emits member.removed',
+    input: Type.Object(SpaceId, { additionalProperties: false }),
+    output: Done,
+    run: write(async (c, d) => (await members.leave(c, d.space_id), {})),
+  }),
+  command({
     name: 'members.set_role',
     summary: "Change a member's role; emits member.updated",
     input: Type.Object({ ...SpaceId, user_id: Id, role: Role }, { additionalProperties: false }),

@@ -31,6 +31,8 @@ export interface WsListener {
   accept(req: UpgradeRequest): OpenConnection | Promise<OpenConnection>;
   /** A peer that missed a pong is closed with this code and reason, then cut a second later; omitted: cut at once. */
   deadPeer?: { code: number; reason: string };
+  /** Largest client message on this endpoint (a protocol with its own frame limits); default HERALD_MAX_FRAME_BYTES. */
+  maxFrameBytes?: number;
 }
 
 export interface SseListener {

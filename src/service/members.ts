@@ -29,6 +29,33 @@ export async function add(c: CommandContext, spaceId: number, userId: number, ro
   return member;
 }
 
+/**
+ * The actor joins a space on their own: only an `open` multi-user space (Talk-and-Travel's country chats).
+ * A confidential or 1-to-1 space the actor is not in stays hidden (not found); an on-request one needs a
+ * subscription request.
+ */
+export async function joinOpen(c: CommandContext, spaceId: number): Promise<MemberView> {
+  const userId = c.actor.userId;
+  if (userId === null) throw forbidden('only a user can join a space');
+  const space = await c.tx.spaces.ref(spaceId);
+  if (!space || space.deleted) throw notFound('space');
+  if (await c.tx.spaces.role(spaceId, userId)) throw conflict('already a member');
+  if (space.access === 'confidential') throw notFound('space');
+  if (space.access !== 'open') throw forbidden('this space takes join requests (subscriptions.request)');
+  return join(c, spaceId, userId, 'member');
+}
+
+/** The actor leaves a space: "not a member" (conflict) for a space they could see, else not found. */
+export async function leave(c: CommandContext, spaceId: number): Promise<void> {
+  const userId = c.actor.userId;
+  if (userId === null) throw forbidden('only a user can leave a space');
+  const space = await c.tx.spaces.ref(spaceId);
+  const role = space ? await c.tx.spaces.role(spaceId, userId) : null;
+  if (!space || space.deleted || (!role && space.access === 'confidential')) throw notFound('space');
+  if (!role) throw conflict('not a member');
+  await remove(c, spaceId, userId);
+}
+
 export async function setRole(c: CommandContext, spaceId: number, userId: number, role: Role): Promise<MemberView> {
   const { role: actorRole } = await c.access.space(spaceId, 'manage');
   const members = await c.tx.spaces.members(spaceId);

@@ -135,7 +135,7 @@ export class WebSocketTransport {
     for (const listener of listeners) {
       const wss = new WebSocketServer({
         noServer: true,
-        maxPayload: o.maxFrameBytes,
+        maxPayload: listener.maxFrameBytes ?? o.maxFrameBytes,
         // Required by the raw-socket frame path (ws-frame.ts): no compression, ever.
         perMessageDeflate: false,
         clientTracking: false,

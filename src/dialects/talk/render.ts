@@ -8,7 +8,7 @@ import type { FileView, MessageView, Role, UserRef } from '../../core/model.js';
 /** A canonical event with its feed position (null when ephemeral) and time. */
 export type TalkInput = HeraldEvent & { id: number | null; at: number };
 
-/** The event the lead adds next to `typing.started` (ephemeral, published by service/ephemeral.ts). */
+/** `typing.stopped` as the renderer reads it (ephemeral, published by service/ephemeral.ts). */
 export interface TypingStopped {
   type: 'typing.stopped';
   data: { space_id: number; user: UserRef };
@@ -77,6 +77,8 @@ export interface TalkFrame {
   destination: string;
   channel: TalkChannel;
   chatId: number;
+  /** The Talk id of this delivery (the payload's `id`, or for a message snapshot the event's): resume after it. */
+  id: number;
   payload: TalkEvent | TalkMessage | TalkUpdate;
 }
 
@@ -93,24 +95,42 @@ export function talkTime(ms: number): string {
   return new Date(ms).toISOString().slice(0, 23) + '000';
 }
 
+/** Ids are feed positions times this, so ephemeral events fit between two positions. */
+export const TALK_ID_SCALE = 1000;
+
 /**
- * Ids of what a destination delivers. Logged events: their feed position. Ephemeral events (typing,
- * presence) are never stored and have no position: they take the position of the newest logged event
- * rendered before them on this node. So ids never decrease on a subscription, a typing event shares its
- * id with the event it follows, and resuming from any id a client saw misses nothing.
+ * Ids of what a destination delivers (docs/dialects/talk-and-travel.md, "Ids"), unique and increasing.
+ * Logged events: their feed position × 1000. Ephemeral events (typing, presence) are never stored and
+ * have no position: they take the newest logged position this node rendered × 1000 + k, where k counts
+ * 1..999 and starts again when that position advances (past 999 it stays at 999: ids still never
+ * decrease). So `floor(id / 1000)` is always a position to resume after that misses nothing.
  */
 export class TalkIds {
+  private k = 0;
+
   constructor(private head = 0) {}
 
   idOf(ev: { id: number | null }): number {
-    if (ev.id === null) return this.head;
-    if (ev.id > this.head) this.head = ev.id;
-    return ev.id;
+    if (ev.id === null) {
+      if (this.k < TALK_ID_SCALE - 1) this.k++;
+      return this.head * TALK_ID_SCALE + this.k;
+    }
+    if (ev.id > this.head) {
+      this.head = ev.id;
+      this.k = 0;
+    }
+    return ev.id * TALK_ID_SCALE;
   }
 
+  /** The newest logged position rendered (or the seed). */
   get position(): number {
     return this.head;
   }
+}
+
+/** The feed position to resume after, from any id a Talk-and-Travel client saw. */
+export function positionOfTalkId(id: number): number {
+  return Math.floor(id / TALK_ID_SCALE);
 }
 
 export interface TalkRenderOptions {
@@ -134,8 +154,7 @@ export function renderTalk(ev: TalkInput | (TypingStopped & { id: null; at: numb
     case 'message.read':
     case 'reaction.added':
     case 'reaction.removed':
-      o.ids.idOf(ev);
-      return frame(ev.data.message.space_id, 'messages', talkMessage(ev.data.message, ev.type === 'message.deleted'));
+      return frame(ev.data.message.space_id, 'messages', talkMessage(ev.data.message, ev.type === 'message.deleted'), o.ids.idOf(ev));
     case 'space.updated':
       return updateFrame(ev.data.space.id, ev.data.actor_id, 'CHAT_UPDATED', ev, o, { name: ev.data.space.name, description: ev.data.space.description });
     case 'space.deleted':
@@ -166,12 +185,13 @@ export function renderTalkJson(ev: TalkInput | (TypingStopped & { id: null; at: 
 
 // ---- payloads -----------------------------------------------------------------------------------------
 
-function frame(chatId: number, channel: TalkChannel, payload: TalkFrame['payload']): TalkFrame {
-  return { destination: talkDestination(chatId, channel), channel, chatId, payload };
+function frame(chatId: number, channel: TalkChannel, payload: TalkFrame['payload'], id: number): TalkFrame {
+  return { destination: talkDestination(chatId, channel), channel, chatId, id, payload };
 }
 
 function eventFrame(chatId: number, authorId: number, eventType: TalkEventType, ev: { id: number | null; at: number }, o: TalkRenderOptions): TalkFrame {
-  return frame(chatId, 'events', { id: o.ids.idOf(ev), authorId, chatId, eventType, eventTime: talkTime(ev.at) });
+  const id = o.ids.idOf(ev);
+  return frame(chatId, 'events', { id, authorId, chatId, eventType, eventTime: talkTime(ev.at) }, id);
 }
 
 function updateFrame(
@@ -182,7 +202,8 @@ function updateFrame(
   o: TalkRenderOptions,
   details: Partial<TalkUpdate> = {},
 ): TalkFrame {
-  return frame(chatId, 'updates', { id: o.ids.idOf(ev), authorId, chatId, eventType, eventTime: talkTime(ev.at), ...details });
+  const id = o.ids.idOf(ev);
+  return frame(chatId, 'updates', { id, authorId, chatId, eventType, eventTime: talkTime(ev.at), ...details }, id);
 }
 
 function talkAttachment(f: FileView): TalkAttachment {

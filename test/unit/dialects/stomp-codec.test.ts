@@ -3,18 +3,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import {
-  DEFAULT_STOMP_LIMITS,
-  HEARTBEAT,
-  SharedBody,
-  StompParser,
-  encodeFrame,
-  escapeHeader,
-  unescapeHeader,
-  type StompErrorCode,
-  type StompLimits,
-  type StompVersion,
-} from '../../../src/dialects/talk/stomp-codec.js';
+import { DEFAULT_STOMP_LIMITS, StompParser, unescapeHeader, type StompErrorCode, type StompLimits, type StompVersion } from '../../../src/dialects/talk/stomp-codec.js';
+import { HEARTBEAT, SharedBody, encodeFrame, escapeHeader } from '../../../src/dialects/talk/stomp-serializer.js';
 
 /** Exact bytes from a JS string whose every char is one byte (\n, \r, \0, \xNN escapes). */
 const b = (s: string): Buffer => Buffer.from(s, 'latin1');

@@ -3,7 +3,7 @@
 // docs/dialects/talk-and-travel.md, and the extra /messages and /updates destinations.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TalkIds, renderTalk, renderTalkJson, talkDestination, talkTime, type TalkInput, type TypingStopped } from '../../../src/dialects/talk/render.js';
+import { TalkIds, positionOfTalkId, renderTalk, renderTalkJson, talkDestination, talkTime, type TalkInput, type TypingStopped } from '../../../src/dialects/talk/render.js';
 import { at, file, member, message, space, summary, unrelatedEvents, user } from './fixtures.js';
 
 const T = (y: number, mo: number, d: number, h: number, mi: number, s: number, ms: number) => Date.UTC(y, mo - 1, d, h, mi, s, ms);
@@ -21,38 +21,38 @@ describe('Talk-and-Travel: eventTime', () => {
 });
 
 describe('Talk-and-Travel: /countries/{chatId}/events', () => {
-  test('JOIN: the document example (id = feed position, authorId = the user who joined)', () => {
+  test('JOIN: the document example (id = feed position × 1000, authorId = the user who joined)', () => {
     const ev = at({ type: 'member.added', data: { space: chat4, member: member(user(1)), actor_id: 1 } }, 37, T(2024, 8, 11, 8, 50, 59, 607));
     const f = renderTalkJson(ev, { ids: new TalkIds() });
     assert.deepEqual(f, {
       destination: '/countries/4/events',
-      body: '{"id":37,"authorId":1,"chatId":4,"eventType":"JOIN","eventTime":"2024-08-11T08:50:59.607000"}',
+      body: '{"id":37000,"authorId":1,"chatId":4,"eventType":"JOIN","eventTime":"2024-08-11T08:50:59.607000"}',
     });
   });
 
   test('LEAVE: the document example, also when a manager removed the user (authorId is who left)', () => {
     const ids = new TalkIds();
     const left = at({ type: 'member.removed', data: { space: chat4, member: member(user(1)), actor_id: 1 } }, 38, T(2024, 8, 11, 8, 55, 5, 429));
-    assert.deepEqual(renderTalk(left, { ids })?.payload, { id: 38, authorId: 1, chatId: 4, eventType: 'LEAVE', eventTime: '2024-08-11T08:55:05.429000' });
+    assert.deepEqual(renderTalk(left, { ids })?.payload, { id: 38000, authorId: 1, chatId: 4, eventType: 'LEAVE', eventTime: '2024-08-11T08:55:05.429000' });
     const kicked = at({ type: 'member.removed', data: { space: chat4, member: member(user(2)), actor_id: 1 } }, 41, T(2024, 8, 11, 9, 0, 0, 1));
-    assert.deepEqual(renderTalk(kicked, { ids })?.payload, { id: 41, authorId: 2, chatId: 4, eventType: 'LEAVE', eventTime: '2024-08-11T09:00:00.001000' });
+    assert.deepEqual(renderTalk(kicked, { ids })?.payload, { id: 41000, authorId: 2, chatId: 4, eventType: 'LEAVE', eventTime: '2024-08-11T09:00:00.001000' });
   });
 
-  test('START_TYPING and STOP_TYPING: ephemeral, they take the id of the newest logged event before them', () => {
+  test('START_TYPING and STOP_TYPING: ephemeral, ids after the newest logged event before them (position × 1000 + 1, + 2, …)', () => {
     const ids = new TalkIds();
     renderTalk(at({ type: 'member.removed', data: { space: chat4, member: member(user(1)), actor_id: 1 } }, 38, 0), { ids });
     const start = renderTalkJson(at({ type: 'typing.started', data: { space_id: 3, user: user(1) } }, null, T(2024, 8, 11, 8, 56, 53, 411)), { ids });
-    assert.deepEqual(start, { destination: '/countries/3/events', body: '{"id":38,"authorId":1,"chatId":3,"eventType":"START_TYPING","eventTime":"2024-08-11T08:56:53.411000"}' });
+    assert.deepEqual(start, { destination: '/countries/3/events', body: '{"id":38001,"authorId":1,"chatId":3,"eventType":"START_TYPING","eventTime":"2024-08-11T08:56:53.411000"}' });
     const stopped = renderTalkJson(stop(1, 1, T(2024, 8, 11, 8, 58, 7, 633)), { ids });
-    assert.deepEqual(stopped, { destination: '/countries/1/events', body: '{"id":38,"authorId":1,"chatId":1,"eventType":"STOP_TYPING","eventTime":"2024-08-11T08:58:07.633000"}' });
+    assert.deepEqual(stopped, { destination: '/countries/1/events', body: '{"id":38002,"authorId":1,"chatId":1,"eventType":"STOP_TYPING","eventTime":"2024-08-11T08:58:07.633000"}' });
   });
 
   test('a typing event before any logged event on this node takes the seeded head', () => {
-    assert.equal((renderTalk(stop(4, 2, 0), { ids: new TalkIds(1200) })?.payload as { id: number }).id, 1200);
-    assert.equal((renderTalk(stop(4, 2, 0), { ids: new TalkIds() })?.payload as { id: number }).id, 0);
+    assert.equal((renderTalk(stop(4, 2, 0), { ids: new TalkIds(1200) })?.payload as { id: number }).id, 1_200_001);
+    assert.equal((renderTalk(stop(4, 2, 0), { ids: new TalkIds() })?.payload as { id: number }).id, 1);
   });
 
-  test('ids never decrease, and every logged event after an id has a larger position (resume from any id misses nothing)', () => {
+  test('ids are unique and increasing, and every logged event after an id has a larger position (resume from any id misses nothing)', () => {
     const ids = new TalkIds();
     const seq: TalkInput[] = [
       at({ type: 'member.added', data: { space: chat4, member: member(user(1)), actor_id: 1 } }, 37, 0),
@@ -65,8 +65,14 @@ describe('Talk-and-Travel: /countries/{chatId}/events', () => {
       at({ type: 'member.added', data: { space: chat4, member: member(user(2)), actor_id: 2 } }, 45, 0),
     ];
     const seen = seq.map((e) => renderTalk(e, { ids })).map((f) => (f === null ? null : (f.payload as { id: number }).id));
-    assert.deepEqual(seen, [37, 37, null, 39, 40, 40, 45]);
+    assert.deepEqual(seen, [37000, 37001, null, 39001, 40000, 40001, 45000]);
     assert.equal(ids.position, 45);
+    // floor(id / 1000) is the position to resume after: every logged event later than an id is above it.
+    const positions = seq.map((e) => e.id);
+    seen.forEach((id, i) => {
+      if (id === null) return;
+      for (const later of positions.slice(i + 1)) if (later !== null) assert.ok(later > positionOfTalkId(id), `${later} after ${id}`);
+    });
   });
 
   test('an older position rendered late does not move the head back', () => {
@@ -74,6 +80,15 @@ describe('Talk-and-Travel: /countries/{chatId}/events', () => {
     renderTalk(at({ type: 'member.added', data: { space: chat4, member: member(user(1)), actor_id: 1 } }, 50, 0), { ids });
     renderTalk(at({ type: 'member.added', data: { space: chat4, member: member(user(2)), actor_id: 2 } }, 49, 0), { ids });
     assert.equal(ids.position, 50);
+  });
+  test('past 999 ephemeral events on one position the counter stays at 999: ids never pass the next position', () => {
+    const ids = new TalkIds(7);
+    const seen: number[] = [];
+    for (let i = 0; i < 1002; i++) seen.push((renderTalk(stop(4, 2, 0), { ids })?.payload as { id: number }).id);
+    assert.deepEqual([seen[0], seen[998], seen[999], seen[1001]], [7001, 7999, 7999, 7999]);
+    const next = renderTalk(at({ type: 'member.added', data: { space: chat4, member: member(user(2)), actor_id: 2 } }, 8, 0), { ids })?.payload as { id: number };
+    assert.equal(next.id, 8000);
+    assert.equal((renderTalk(stop(4, 2, 0), { ids })?.payload as { id: number }).id, 8001, 'the counter starts again');
   });
 });
 
@@ -161,31 +176,31 @@ describe('Talk-and-Travel: /countries/{chatId}/updates', () => {
     [
       'space.updated → CHAT_UPDATED',
       at({ type: 'space.updated', data: { space: { ...chat4, name: 'Україна', description: 'country chat' }, actor_id: 1 } }, 70, when),
-      { id: 70, authorId: 1, chatId: 4, eventType: 'CHAT_UPDATED', eventTime: '2024-08-11T10:00:00.500000', name: 'Україна', description: 'country chat' },
+      { id: 70000, authorId: 1, chatId: 4, eventType: 'CHAT_UPDATED', eventTime: '2024-08-11T10:00:00.500000', name: 'Україна', description: 'country chat' },
     ],
-    ['space.deleted → CHAT_DELETED', at({ type: 'space.deleted', data: { space: chat4, actor_id: null } }, 71, when), { id: 71, authorId: null, chatId: 4, eventType: 'CHAT_DELETED', eventTime: '2024-08-11T10:00:00.500000' }],
+    ['space.deleted → CHAT_DELETED', at({ type: 'space.deleted', data: { space: chat4, actor_id: null } }, 71, when), { id: 71000, authorId: null, chatId: 4, eventType: 'CHAT_DELETED', eventTime: '2024-08-11T10:00:00.500000' }],
     [
       'space.undeleted → CHAT_RESTORED',
       at({ type: 'space.undeleted', data: { space: chat4, actor_id: 1 } }, 72, when),
-      { id: 72, authorId: 1, chatId: 4, eventType: 'CHAT_RESTORED', eventTime: '2024-08-11T10:00:00.500000', name: 'Ukraine', description: '' },
+      { id: 72000, authorId: 1, chatId: 4, eventType: 'CHAT_RESTORED', eventTime: '2024-08-11T10:00:00.500000', name: 'Ukraine', description: '' },
     ],
     [
       'member.updated → ROLE_CHANGED',
       at({ type: 'member.updated', data: { space: chat4, member: { ...member(user(2)), role: 'manager' }, actor_id: 1 } }, 73, when),
-      { id: 73, authorId: 1, chatId: 4, eventType: 'ROLE_CHANGED', eventTime: '2024-08-11T10:00:00.500000', userId: 2, role: 'manager' },
+      { id: 73000, authorId: 1, chatId: 4, eventType: 'ROLE_CHANGED', eventTime: '2024-08-11T10:00:00.500000', userId: 2, role: 'manager' },
     ],
     [
       'file.created → FILE_ADDED',
       at({ type: 'file.created', data: { space: summary(space()), file: file({ id: 9, space_id: 4, name: 'map.pdf', mimetype: 'application/pdf', size: 10 }), actor_id: 2 } }, 74, when),
-      { id: 74, authorId: 2, chatId: 4, eventType: 'FILE_ADDED', eventTime: '2024-08-11T10:00:00.500000', file: { id: 9, name: 'map.pdf', mimeType: 'application/pdf', size: 10 } },
+      { id: 74000, authorId: 2, chatId: 4, eventType: 'FILE_ADDED', eventTime: '2024-08-11T10:00:00.500000', file: { id: 9, name: 'map.pdf', mimeType: 'application/pdf', size: 10 } },
     ],
     [
       'attachment.deleted → ATTACHMENTS_DELETED',
       at({ type: 'attachment.deleted', data: { space: summary(space()), space_id: 4, message_ids: [812], message_uuids: ['x'], files: [file({ id: 9 })], actor_id: 1 } }, 75, when),
-      { id: 75, authorId: 1, chatId: 4, eventType: 'ATTACHMENTS_DELETED', eventTime: '2024-08-11T10:00:00.500000', messageIds: [812], fileIds: [9] },
+      { id: 75000, authorId: 1, chatId: 4, eventType: 'ATTACHMENTS_DELETED', eventTime: '2024-08-11T10:00:00.500000', messageIds: [812], fileIds: [9] },
     ],
-    ['presence.online → ONLINE (ephemeral: the head id)', at({ type: 'presence.online', data: { space_id: 4, user: user(2) } }, null, when), { id: 75, authorId: 2, chatId: 4, eventType: 'ONLINE', eventTime: '2024-08-11T10:00:00.500000' }],
-    ['presence.offline → OFFLINE', at({ type: 'presence.offline', data: { space_id: 4, user: user(2) } }, null, when), { id: 75, authorId: 2, chatId: 4, eventType: 'OFFLINE', eventTime: '2024-08-11T10:00:00.500000' }],
+    ['presence.online → ONLINE (ephemeral: after the head)', at({ type: 'presence.online', data: { space_id: 4, user: user(2) } }, null, when), { id: 75001, authorId: 2, chatId: 4, eventType: 'ONLINE', eventTime: '2024-08-11T10:00:00.500000' }],
+    ['presence.offline → OFFLINE', at({ type: 'presence.offline', data: { space_id: 4, user: user(2) } }, null, when), { id: 75002, authorId: 2, chatId: 4, eventType: 'OFFLINE', eventTime: '2024-08-11T10:00:00.500000' }],
   ];
   const ids = new TalkIds();
   for (const [name, ev, expected] of cases) {
