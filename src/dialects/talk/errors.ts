@@ -23,6 +23,8 @@ export type TalkErrorCode =
   | 'invalid_body'
   | 'rate_limited'
   | 'too_large'
+  /** The database is unavailable for a moment: send again in a few seconds. */
+  | 'unavailable'
   /** A `/chat/...` destination that is none of the documented ones. */
   | 'unknown_destination'
   /** `x-herald-resume` could not be honoured (too old, ahead, another epoch): the subscription starts now. */
@@ -48,6 +50,7 @@ const FROM_HERALD: Record<ErrorCode, TalkErrorCode> = {
   forbidden: 'forbidden',
   not_found: 'unknown_chat',
   conflict: 'conflict',
+  unavailable: 'unavailable',
   too_large: 'too_large',
   rate_limited: 'rate_limited',
 };
