@@ -138,7 +138,7 @@ export function fakeWorld(o: { head?: number; heartbeatSeconds?: number; command
   const host: DialectHost = {
     log: pino({ level: 'silent' }),
     metrics: { frameReceived: () => undefined, slowConsumer: () => undefined },
-    server: { publicUrl: null, port: () => 8080, heartbeatSeconds: o.heartbeatSeconds ?? 25, tokenTtlSeconds: 3600, retentionMs: 3600_000 },
+    server: { publicUrl: null, port: () => 8080, heartbeatSeconds: o.heartbeatSeconds ?? 25, tokenTtlSeconds: 3600, retentionMs: 3600_000, dataDir: '/nonexistent' },
     files: () => {
       throw new Error('no file storage in this fake host');
     },
@@ -162,6 +162,8 @@ export function fakeWorld(o: { head?: number; heartbeatSeconds?: number; command
         return { epoch: 'e1', position: c.position, reset: null };
       },
       page: async () => [],
+      log: async () => [],
+      onLogged: () => () => undefined,
     },
     presence: { isOnline: () => false, online: async () => new Set() },
     membership,
