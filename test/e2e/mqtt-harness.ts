@@ -2,6 +2,9 @@
 // told) over TCP or WebSocket that record every PUBLISH they receive and can wait for one.
 import assert from 'node:assert/strict';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import type { ISubackPacket } from 'mqtt-packet';
+
+export type { ISubackPacket };
 import { Recorder, api, startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
 
 export type Transport = 'tcp' | 'ws';
@@ -43,6 +46,19 @@ export class MqttRecorder extends Recorder<Received> {
 
   async subscribe(topic: string | string[], opts: mqtt.IClientSubscribeOptions = { qos: 1 }): Promise<mqtt.ISubscriptionGrant[]> {
     return this.client.subscribeAsync(topic, opts);
+  }
+
+  /** SUBSCRIBE and the SUBACK as received, refusals included (mqtt.js rejects subscribeAsync on any refusal). */
+  suback(topic: string | string[], opts: mqtt.IClientSubscribeOptions = { qos: 1 }): Promise<ISubackPacket> {
+    return new Promise((resolve) => {
+      const on = (p: { cmd: string }) => {
+        if (p.cmd !== 'suback') return;
+        this.client.off('packetreceive', on);
+        resolve(p as ISubackPacket);
+      };
+      this.client.on('packetreceive', on);
+      this.client.subscribe(topic, opts, () => undefined);
+    });
   }
 
   async end(): Promise<void> {
