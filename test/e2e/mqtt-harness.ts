@@ -2,7 +2,8 @@
 // told) over TCP or WebSocket that record every PUBLISH they receive and can wait for one.
 import assert from 'node:assert/strict';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
-import type { ISubackPacket } from 'mqtt-packet';
+import { createConnection, type Socket } from 'node:net';
+import mqttPacket, { type IConnackPacket, type IConnectPacket, type IDisconnectPacket, type ISubackPacket, type Packet } from 'mqtt-packet';
 
 export type { ISubackPacket };
 import { Recorder, api, startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
@@ -24,13 +25,31 @@ export interface Received {
   packet: IPublishPacket;
 }
 
+/** PUBLISH packets as they arrive, before mqtt.js acknowledges them (or not: customHandleAcks). */
+export class PacketLog extends Recorder<IPublishPacket> {
+  constructor() {
+    super((p) => p.topic);
+  }
+  push(p: IPublishPacket): void {
+    this.record(p);
+  }
+  /** The next PUBLISH whose payload contains `text`. */
+  containing(text: string, timeoutMs = 3000): Promise<IPublishPacket> {
+    return this.next((p) => p.payload.toString().includes(text), timeoutMs);
+  }
+}
+
 /** An mqtt.js client that records what it receives. */
 export class MqttRecorder extends Recorder<Received> {
   connack: { sessionPresent: boolean; reasonCode?: number; properties?: Record<string, unknown> } | null = null;
+  readonly raw = new PacketLog();
 
   constructor(readonly client: MqttClient) {
     super((r) => r.topic);
     client.on('message', (topic, payload, packet) => this.record({ topic, text: payload.toString(), packet }));
+    client.on('packetreceive', (p) => {
+      if (p.cmd === 'publish') this.raw.push({ ...(p as IPublishPacket) });
+    });
   }
 
   /** Waits for a message on `topic` whose JSON matches `pred`. */
@@ -109,4 +128,62 @@ export async function post(base: string, author: TestUser, spaceId: number, cont
   const r = await api<{ message: { id: number; uuid: string; created_at: number } }>(base, 'POST', `/api/v1/spaces/${spaceId}/messages`, author.token, { content, ...extra });
   assert.equal(r.status, 201, JSON.stringify(r.body));
   return r.body.message;
+}
+
+/** A raw MQTT client over TCP: packets generated and parsed by mqtt-packet, nothing acknowledged unless the test does. */
+export class RawMqtt extends Recorder<Packet> {
+  readonly closed: Promise<void>;
+  private readonly parser = mqttPacket.parser({ protocolVersion: 5 });
+
+  private constructor(
+    readonly socket: Socket,
+    readonly version: 4 | 5,
+  ) {
+    super((p) => p.cmd);
+    this.parser.on('packet', (p: Packet) => this.record(p));
+    socket.on('data', (d) => this.parser.parse(d));
+    this.closed = new Promise((resolve) => socket.on('close', () => resolve()));
+  }
+
+  static async open(srv: TestServer, version: 4 | 5 = 5): Promise<RawMqtt> {
+    const socket = createConnection({ host: '127.0.0.1', port: srv.tcpPort('mqtt')! });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('error', reject);
+    });
+    socket.on('error', () => undefined);
+    return new RawMqtt(socket, version);
+  }
+
+  /** Opens, sends CONNECT for `user` and waits for CONNACK. */
+  static async login(srv: TestServer, user: TestUser, connect: Partial<IConnectPacket> = {}, version: 4 | 5 = 5): Promise<RawMqtt> {
+    const c = await RawMqtt.open(srv, version);
+    c.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: version, clean: true, clientId: '', keepalive: 60, username: user.username, password: Buffer.from(user.token), ...connect } as IConnectPacket);
+    const ack = (await c.next((p) => p.cmd === 'connack')) as IConnackPacket;
+    assert.equal(ack.reasonCode ?? ack.returnCode, 0, JSON.stringify(ack));
+    return c;
+  }
+
+  send(p: Packet): void {
+    this.socket.write(mqttPacket.generate(p, { protocolVersion: this.version }));
+  }
+
+  bytes(b: Buffer): void {
+    this.socket.write(b);
+  }
+
+  of<T extends Packet>(cmd: T['cmd']): T[] {
+    return this.frames.filter((p) => p.cmd === cmd) as T[];
+  }
+
+  /** The DISCONNECT the server sent before closing, if any. */
+  async disconnectCode(): Promise<number | null> {
+    await this.closed;
+    const d = this.of<IDisconnectPacket>('disconnect')[0];
+    return d === undefined ? null : (d.reasonCode ?? 0);
+  }
+
+  end(): void {
+    this.socket.destroy();
+  }
 }
