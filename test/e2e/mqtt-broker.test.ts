@@ -176,3 +176,44 @@ test('a raw QoS 2 exchange: PUBREC, PUBREL, PUBCOMP; an unknown PUBREL gets PUBC
   c.end();
   await sub.end();
 });
+
+test('request/response: Response Topic, Correlation Data, User Properties, Content Type and Message Expiry pass through; Response Information on request', async () => {
+  const [u, v] = [await newUser(srv.url, 'u'), await newUser(srv.url, 'v')];
+  const requester = await login(u, { properties: { requestResponseInformation: true } });
+  const info = String(requester.connack?.properties?.responseInformation);
+  assert.match(info, /^public\/responses\/[0-9a-f]{24}\/$/);
+  const replyTo = `${info}calc`;
+  await requester.subscribe(replyTo, { qos: 1 });
+  const responder = await login(v, {}, 'ws');
+  const t = topic('calc');
+  await responder.subscribe(t, { qos: 1 });
+  await requester.client.publishAsync(t, '2+2', {
+    qos: 1,
+    properties: { responseTopic: replyTo, correlationData: Buffer.from('req-1'), userProperties: { a: '1', b: ['x', 'y'] }, contentType: 'text/plain', messageExpiryInterval: 60 },
+  });
+  const req = await responder.next((m) => m.topic === t);
+  const p = req.packet.properties!;
+  assert.equal(p.responseTopic, replyTo);
+  assert.equal(Buffer.from(p.correlationData!).toString(), 'req-1');
+  assert.deepEqual({ ...p.userProperties }, { a: '1', b: ['x', 'y'] }, 'repeated names kept, in order');
+  assert.equal(p.contentType, 'text/plain');
+  assert.ok(p.messageExpiryInterval! >= 59 && p.messageExpiryInterval! <= 60, 'the remaining expiry');
+  await responder.client.publishAsync(p.responseTopic!, '4', { qos: 1, properties: { correlationData: p.correlationData } });
+  const res = await requester.next((m) => m.topic === replyTo);
+  assert.equal(res.text, '4');
+  assert.equal(Buffer.from(res.packet.properties!.correlationData!).toString(), 'req-1');
+  await Promise.all([requester.end(), responder.end()]);
+});
+
+test("the client's Maximum Packet Size: a larger message is skipped (as if delivered), the next one arrives", async () => {
+  const [u, v] = [await newUser(srv.url, 'u'), await newUser(srv.url, 'v')];
+  const t = topic('big');
+  const small = await login(u, { properties: { maximumPacketSize: 200 } });
+  await small.subscribe(t, { qos: 1 });
+  const pub = await login(v);
+  await pub.client.publishAsync(t, 'x'.repeat(500), { qos: 1 });
+  await pub.client.publishAsync(t, 'fits', { qos: 1 });
+  await small.next((m) => m.text === 'fits');
+  assert.deepEqual(small.frames.map((m) => m.text), ['fits']);
+  await Promise.all([small.end(), pub.end()]);
+});
