@@ -3,8 +3,7 @@
 // Packets are framed by mqtt-packet (mqtt/codec.ts) and, once live, handled one at a time in arrival
 // order (handlers/). The session is the broker core's SessionSink (generic namespaces), owns an EventFeed
 // (the user's event topic, from the log), and is a LiveConnection (presence, control orders).
-import { createHash } from 'node:crypto';
-import type { IConnackPacket, IConnectPacket, Packet } from 'mqtt-packet';
+import type { IConnectPacket, Packet } from 'mqtt-packet';
 import { ANONYMOUS, type Actor } from '../../core/actor.js';
 import { Fifo } from '../../broker/fifo.js';
 import type { CloseReason as BrokerCloseReason, Connection as BrokerConnection, Delivery, SessionSink } from '../../broker/index.js';
@@ -12,8 +11,9 @@ import type { Connection } from '../../gateway/connection.js';
 import type { CloseReason, LiveConnection, Registration } from '../../gateway/registry.js';
 import type { MqttContext, MqttDeps, MqttState } from './session-context.js';
 import { EVENT_STATE_KEY, EventFeed } from './event-feed.js';
-import { checkConnect, refusal, type ConnectPlan } from './handlers/connect.js';
+import { checkConnect, connackFor, refusal } from './handlers/connect.js';
 import { handle } from './handlers/index.js';
+import { KeepAlive } from './keep-alive.js';
 import type { LocalHolder } from './local-sessions.js';
 import { PacketReader, type MqttVersion, type ReadError } from './mqtt/codec.js';
 import { RC, connectRefusalCode } from './mqtt/reasons.js';
@@ -39,9 +39,7 @@ export class MqttSession implements MqttContext, SessionSink, LiveConnection, Lo
   private readonly reader: PacketReader;
   private readonly pending = new Fifo<Packet>();
   private busy = false;
-  private timer: NodeJS.Timeout | null = null;
-  private keepAliveMs = 0;
-  private lastSeen = Date.now();
+  private readonly keepAlive: KeepAlive;
   /** Incoming QoS 1/2 packet ids not yet acknowledged (PUBACK) or completed (PUBCOMP): the server's Receive Maximum. */
   private incoming: Set<number> | null = null;
   /** Broker deliveries (or PUBRELs to resend) waiting for room in the client's Receive Maximum. */
@@ -63,10 +61,11 @@ export class MqttSession implements MqttContext, SessionSink, LiveConnection, Lo
       (p) => this.onPacket(p),
       (e) => this.onReadError(e),
     );
-    this.timer = setTimeout(() => {
-      if (this.state === 'awaiting_connect' || this.state === 'connecting') this.conn.close(1002, 'no CONNECT in time');
-    }, deps.settings.connectTimeoutSeconds * 1000);
-    this.timer.unref();
+    this.keepAlive = new KeepAlive(() => {
+      if (this.state === 'live') this.fail(RC.keepAliveTimeout, 'no packet within 1.5 × the keep alive');
+      else if (this.state === 'awaiting_connect' || this.state === 'connecting') this.conn.close(1002, 'no CONNECT in time');
+    });
+    this.keepAlive.start(deps.settings.connectTimeoutSeconds * 1000);
     conn.onFrame((data) => this.reader.feed(data));
     conn.onClose(() => this.onClosed());
   }
@@ -79,7 +78,7 @@ export class MqttSession implements MqttContext, SessionSink, LiveConnection, Lo
 
   private onPacket(p: Packet): void {
     this.deps.host.metrics.frameReceived();
-    this.lastSeen = Date.now();
+    this.keepAlive.touch();
     switch (this.state) {
       case 'awaiting_connect':
         // §3.1.0-1: the first packet must be CONNECT; anything else closes the connection.
@@ -205,44 +204,13 @@ export class MqttSession implements MqttContext, SessionSink, LiveConnection, Lo
     this.events = events;
     const reset = r.present ? await events.restore(r.connection.state.get(EVENT_STATE_KEY)) : null;
     if (this.state !== 'connecting' || this.conn.closed || !r.connection.active) return;
-    this.send(await this.connack(plan, r.present, r.assignedClientId, reset));
+    this.send(await connackFor(this.deps, plan, { present: r.present, assigned: r.assignedClientId, reset, clientId: this.clientId }));
     this.state = 'live';
     this.registration = this.deps.host.connections.register(this);
-    this.keepAliveMs = plan.keepAlive * 1500; // 1.5 × Keep Alive (§3.1.2.10)
-    this.armKeepAlive();
+    this.keepAlive.start(plan.keepAlive * 1500); // 1.5 × Keep Alive (§3.1.2.10); 0: none
     core.start(r.connection);
     events.start();
     this.pump();
-  }
-
-  private async connack(plan: ConnectPlan, present: boolean, assigned: string | null, reset: string | null): Promise<IConnackPacket> {
-    if (plan.version !== 5) return { cmd: 'connack', sessionPresent: present, returnCode: 0 };
-    const s = this.deps.settings;
-    const properties: NonNullable<IConnackPacket['properties']> = {
-      receiveMaximum: s.receiveMaximum,
-      maximumPacketSize: s.maxPacketSize,
-      topicAliasMaximum: s.topicAliasMaximum,
-      retainAvailable: true,
-      wildcardSubscriptionAvailable: true,
-      subscriptionIdentifiersAvailable: true,
-      sharedSubscriptionAvailable: true,
-    };
-    if (assigned !== null) properties.assignedClientIdentifier = assigned;
-    if (plan.serverKeepAlive !== undefined) properties.serverKeepAlive = plan.serverKeepAlive;
-    if (plan.requestResponseInformation) {
-      const info = await this.responseInformation();
-      if (info !== null) properties.responseInformation = info;
-    }
-    // The event position could not be resumed (pruned, or another database): events resume from now.
-    if (reset !== null) properties.userProperties = { 'herald-reset': reset };
-    return { cmd: 'connack', sessionPresent: present, reasonCode: RC.success, properties };
-  }
-
-  /** A topic prefix this client may use for responses (§4.10), in the public namespace when it is configured. */
-  private async responseInformation(): Promise<string | null> {
-    const base = `public/responses/${createHash('sha256').update(`${this.userId}/${this.clientId}`).digest('hex').slice(0, 24)}`;
-    const r = await this.deps.host.broker.resolver.resolve(this.principal, `${base}/#`, 'subscribe');
-    return r.kind === 'broker' ? `${base}/` : null;
   }
 
   /** CONNACK with a refusal, then close (§3.2.2.2). */
@@ -390,20 +358,7 @@ export class MqttSession implements MqttContext, SessionSink, LiveConnection, Lo
     this.fail(RC.sessionTakenOver, 'another connection took over this session');
   }
 
-  // ---- keep alive and the end ---------------------------------------------------------------------------
-
-  private armKeepAlive(): void {
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
-    if (this.keepAliveMs <= 0 || this.state !== 'live') return;
-    const wait = Math.max(50, this.lastSeen + this.keepAliveMs - Date.now());
-    this.timer = setTimeout(() => {
-      if (this.state !== 'live') return;
-      if (Date.now() - this.lastSeen >= this.keepAliveMs) this.fail(RC.keepAliveTimeout, 'no packet within 1.5 × the keep alive');
-      else this.armKeepAlive();
-    }, wait);
-    this.timer.unref();
-  }
+  // ---- the end ------------------------------------------------------------------------------------------
 
   private slowConsumer(): void {
     this.deps.host.metrics.slowConsumer();
@@ -413,8 +368,7 @@ export class MqttSession implements MqttContext, SessionSink, LiveConnection, Lo
 
   private onClosed(): void {
     this.state = 'closed';
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
+    this.keepAlive.stop();
     this.registration?.unregister();
     this.registration = null;
     if (this.clientId !== '') this.deps.sessions.delete(this.clientId, this);

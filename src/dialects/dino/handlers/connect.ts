@@ -1,6 +1,7 @@
 // CONNECT (§3.1): checks the packet, authenticates the user name + Herald token (the one auth path), and
 // works out what the session runs with (keep alive, expiry, will, the client's limits); CONNACK (§3.2)
 // for either outcome. The broker connect and the start happen in protocol.ts.
+import { createHash } from 'node:crypto';
 import type { IConnackPacket, IConnectPacket } from 'mqtt-packet';
 import { HeraldError } from '../../../core/errors.js';
 import type { Actor } from '../../../core/actor.js';
@@ -107,4 +108,35 @@ export async function checkConnect(deps: MqttDeps, p: IConnectPacket): Promise<C
 export function refusal(version: MqttVersion, code: number, reason: string): IConnackPacket {
   if (version === 5) return { cmd: 'connack', sessionPresent: false, reasonCode: code, properties: { reasonString: reason } };
   return { cmd: 'connack', sessionPresent: false, returnCode: v4ConnackCode(code) };
+}
+
+/** CONNACK accepting the connection: the server's limits and what it chose for this client (§3.2.2.3). */
+export async function connackFor(deps: MqttDeps, plan: ConnectPlan, o: { present: boolean; assigned: string | null; reset: string | null; clientId: string }): Promise<IConnackPacket> {
+  if (plan.version !== 5) return { cmd: 'connack', sessionPresent: o.present, returnCode: 0 };
+  const s = deps.settings;
+  const properties: NonNullable<IConnackPacket['properties']> = {
+    receiveMaximum: s.receiveMaximum,
+    maximumPacketSize: s.maxPacketSize,
+    topicAliasMaximum: s.topicAliasMaximum,
+    retainAvailable: true,
+    wildcardSubscriptionAvailable: true,
+    subscriptionIdentifiersAvailable: true,
+    sharedSubscriptionAvailable: true,
+  };
+  if (o.assigned !== null) properties.assignedClientIdentifier = o.assigned;
+  if (plan.serverKeepAlive !== undefined) properties.serverKeepAlive = plan.serverKeepAlive;
+  if (plan.requestResponseInformation) {
+    const info = await responseInformation(deps, plan, o.clientId);
+    if (info !== null) properties.responseInformation = info;
+  }
+  // The event position could not be resumed (pruned, or another database): events resume from now.
+  if (o.reset !== null) properties.userProperties = { 'herald-reset': o.reset };
+  return { cmd: 'connack', sessionPresent: o.present, reasonCode: RC.success, properties };
+}
+
+/** A topic prefix this client may use for responses (§4.10), in the public namespace when it is configured. */
+async function responseInformation(deps: MqttDeps, plan: ConnectPlan, clientId: string): Promise<string | null> {
+  const base = `public/responses/${createHash('sha256').update(`${plan.userId}/${clientId}`).digest('hex').slice(0, 24)}`;
+  const r = await deps.host.broker.resolver.resolve(plan.principal, `${base}/#`, 'subscribe');
+  return r.kind === 'broker' ? `${base}/` : null;
 }
