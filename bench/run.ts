@@ -94,7 +94,8 @@ async function main(): Promise<void> {
   if (process.env.BENCH_STOMP === '1') console.log(`\n${await stompFanout(o)}`);
 }
 
-main().catch((err: unknown) => {
+// BENCH_SUITE=mqtt: the MQTT fan-out runs against Mosquitto instead (bench/mqtt-fanout.ts).
+(process.env.BENCH_SUITE === 'mqtt' ? import('./mqtt-fanout.js').then((m) => m.main()) : main()).catch((err: unknown) => {
   if (err instanceof OptionsError) log(`bench: ${err.message}`);
   else log(err instanceof Error ? (err.stack ?? err.message) : String(err));
   process.exit(err instanceof OptionsError ? 2 : 1);

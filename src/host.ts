@@ -39,6 +39,7 @@ export function createHost(dialect: string, p: HostParts): DialectHost {
       heartbeatSeconds: p.config.heartbeatSeconds,
       tokenTtlSeconds: p.config.tokenTtlSeconds,
       retentionMs: p.config.retentionHours * 3600_000,
+      dataDir: p.config.dataDir,
     },
     files: (area) => new LocalFileStorage(join(p.config.dataDir, area), p.config.maxUploadBytes),
     authenticate: (c) => p.auth.authenticate(c),
@@ -49,6 +50,8 @@ export function createHost(dialect: string, p: HostParts): DialectHost {
       open: (o) => gateway.open(o),
       resume: (c) => gateway.resume(c),
       page: (userId, o) => gateway.page(userId, o),
+      log: (after, limit) => gateway.logPage(after, limit),
+      onLogged: (handler) => gateway.onLogged(handler),
     },
     presence: {
       isOnline: (id) => gateway.presence.isOnline(id),

@@ -68,6 +68,12 @@ export interface ConnectRequest {
   /** The client's Receive Maximum (§3.1.2.11.3): QoS 1/2 deliveries in flight at once. */
   receiveMaximum?: number;
   will?: WillInput;
+  /**
+   * The highest packet id the broker may give this session's deliveries (default 65,535). A protocol
+   * session that also sends QoS 1/2 messages of its own on the same connection (MQTT event topics served
+   * from a feed) keeps the ids above it. At least the session's window (Receive Maximum).
+   */
+  lastPacketId?: number;
   sink: SessionSink;
   overlap?: OverlapMode;
 }

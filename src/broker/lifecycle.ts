@@ -73,7 +73,8 @@ export class Lifecycle {
     s.principal = req.principal;
     s.overlap = req.overlap ?? s.overlap;
     s.expiryInterval = this.expiry(req.sessionExpiryInterval);
-    s.window = Math.max(1, Math.min(req.receiveMaximum ?? 65_535, lim.maxInflight));
+    s.lastPacketId = Math.max(1, Math.min(Math.floor(req.lastPacketId ?? 65_535), 65_535));
+    s.window = Math.max(1, Math.min(req.receiveMaximum ?? 65_535, lim.maxInflight, s.lastPacketId));
     s.disconnectedAt = null;
     s.generation++;
     const conn = new Connection(s, s.generation);

@@ -85,6 +85,8 @@ export class Session {
   /** Outgoing QoS 1/2 in flight by packet id, in send order (a phase change keeps the position). */
   readonly inflight = new KeyedList<InflightRecord>();
   nextPacketId = 1;
+  /** Packet ids this session's deliveries may use (ConnectRequest.packetIdRange); the protocol keeps the rest. */
+  lastPacketId = 65_535;
   readonly pending = new Fifo<QueuedRecord>();
   pendingBytes = 0;
   readonly incoming = new Set<number>();
@@ -118,11 +120,11 @@ export class Session {
     return this.disconnectedAt + this.expiryInterval * 1000;
   }
 
-  /** Next free outgoing packet id in 1..65535 (§2.2.1); the window keeps some free. */
+  /** Next free outgoing packet id in 1..lastPacketId (§2.2.1); the window keeps some free. */
   allocatePacketId(): number {
-    for (let tries = 0; tries < 65_535; tries++) {
-      const id = this.nextPacketId;
-      this.nextPacketId = id === 65_535 ? 1 : id + 1;
+    for (let tries = 0; tries < this.lastPacketId; tries++) {
+      const id = this.nextPacketId > this.lastPacketId ? 1 : this.nextPacketId;
+      this.nextPacketId = id >= this.lastPacketId ? 1 : id + 1;
       if (!this.inflight.has(id)) return id;
     }
     throw new Error('no free packet id');

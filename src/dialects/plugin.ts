@@ -10,7 +10,7 @@ import type { FileStorage } from '../files/store.js';
 import type { Delivered } from '../events/types.js';
 import type { Credentials, Principal, TokenPurpose } from '../gateway/auth.js';
 import type { FeedCursor } from '../gateway/cursor.js';
-import type { AttachResult, OpenFeed } from '../gateway/gateway.js';
+import type { AttachResult, LoggedEvent, OpenFeed } from '../gateway/gateway.js';
 import type { SseListener, TcpListener, WsListener } from '../gateway/listeners.js';
 import type { MembershipQuery } from '../gateway/membership.js';
 import type { LiveConnection, Registration } from '../gateway/registry.js';
@@ -32,6 +32,10 @@ export interface Feeds {
   resume(cursor: FeedCursor): Promise<AttachResult>;
   /** A page of a user's feed: after `after` oldest first, or before `before` newest first (inboxes). */
   page(userId: number, o: { after?: number; before?: number; limit: number }): Promise<Delivered[]>;
+  /** The whole log after `after`, oldest first, each event with the users it was addressed to then (a server-side reader: the MQTT bridge). */
+  log(after: number, limit: number): Promise<LoggedEvent[]>;
+  /** Called with each logged event's position, in order, as this node delivers it; returns the unsubscribe. */
+  onLogged(handler: (position: number) => void): () => void;
 }
 
 export interface DialectHost {
@@ -53,6 +57,8 @@ export interface DialectHost {
     readonly tokenTtlSeconds: number;
     /** How long the event log keeps events (ms); stored files of deleted content are kept as long. */
     readonly retentionMs: number;
+    /** The data directory (HERALD_DATA_DIR), for a dialect's own small files (the MQTT bridge's position). */
+    readonly dataDir: string;
   };
   /** Storage for uploaded files, in its own area (a directory of the data dir) per name. */
   files(area: string): FileStorage;

@@ -51,6 +51,13 @@ export function fromStored(e: StoredEvent): Delivered {
   return { type: e.type, data: e.data, id: e.id, at: e.at, space_id: e.space_id, audience: {}, explicit: [] } as Delivered;
 }
 
+/** A logged event and the users it was addressed to when it happened (a whole-log reader's view). */
+export interface LoggedEvent {
+  event: Delivered;
+  /** Explicit recipients and the members of its audience space at that position; `event.audience.all` marks a broadcast. */
+  recipients: number[];
+}
+
 export class Gateway implements CursorHub {
   readonly connections: ConnectionRegistry;
   readonly presence: PresenceView;
@@ -118,6 +125,29 @@ export class Gateway implements CursorHub {
     this.guarded('membership', () => this.membership.apply(ev));
     this.guarded('dispatch', () => this.delivery.dispatch(ev));
     this.guarded('presence', () => this.presence.onEvent(ev));
+    for (const w of this.watchers) this.guarded('watch', () => w(ev.id!));
+  }
+
+  private readonly watchers = new Set<(position: number) => void>();
+
+  /** Called with each logged event's position, in order, once it is delivered here (whole-log readers wake up). */
+  onLogged(handler: (position: number) => void): () => void {
+    this.watchers.add(handler);
+    return () => this.watchers.delete(handler);
+  }
+
+  /** The log after `after`, oldest first, each event with the users it was addressed to then. */
+  async logPage(after: number, limit: number): Promise<LoggedEvent[]> {
+    return this.store.read(async (r) => {
+      const events = await r.log.range(after, limit);
+      const spaced = events.flatMap((e) => (e.audience.space === undefined ? [] : [{ id: e.id!, space: e.audience.space }]));
+      const members = await r.log.spaceMembersAt(spaced);
+      return events.map((event) => {
+        const users = new Set(event.explicit);
+        for (const u of members.get(event.id!) ?? []) users.add(u);
+        return { event, recipients: [...users] };
+      });
+    });
   }
 
   private onEphemeral(ev: Delivered): void {

@@ -101,6 +101,42 @@ export class EventLog {
     });
   }
 
+  /**
+   * The members of each event's audience space when it happened (the membership_log intervals feeds use):
+   * event id → user ids. For a reader of the whole log (the MQTT bridge) that must address each event as
+   * the per-user feeds do.
+   */
+  async spaceMembersAt(events: readonly { id: number; space: number }[]): Promise<Map<number, number[]>> {
+    const out = new Map<number, number[]>();
+    if (events.length === 0) return out;
+    let min = Infinity;
+    let max = 0;
+    for (const e of events) {
+      min = Math.min(min, e.id);
+      max = Math.max(max, e.id);
+    }
+    const spaces = [...new Set(events.map((e) => e.space))];
+    const rows = await this.db
+      .selectFrom('membership_log')
+      .select(['space_id', 'user_id', 'from_pos', 'to_pos'])
+      .where('space_id', 'in', spaces)
+      .where('from_pos', '<', max)
+      .where((eb) => eb.or([eb('to_pos', 'is', null), eb('to_pos', '>=', min)]))
+      .execute();
+    const bySpace = new Map<number, { user: number; from: number; to: number | null }[]>();
+    for (const r of rows) {
+      const list = bySpace.get(n(r.space_id)) ?? [];
+      list.push({ user: n(r.user_id), from: n(r.from_pos), to: r.to_pos === null ? null : n(r.to_pos) });
+      bySpace.set(n(r.space_id), list);
+    }
+    for (const e of events) {
+      const users = new Set<number>();
+      for (const m of bySpace.get(e.space) ?? []) if (e.id > m.from && (m.to === null || e.id <= m.to)) users.add(m.user);
+      out.set(e.id, [...users]);
+    }
+    return out;
+  }
+
   /** Membership as of the log head; call inside a write transaction so nothing commits in between. */
   async membershipSnapshot(): Promise<MembershipSnapshot> {
     const head = await this.head();

@@ -1,8 +1,7 @@
 // The broker behind STOMP, with @stomp/stompjs: /topic fan-out and /queue point-to-point with ACK / NACK
 // and redelivery through the node's broker core, transactions, binary and 1 MB bodies, the namespace
 // ACL (a group namespace follows chat membership) and the permissive interop namespace.
-// UNFINISHED (MQTT cross-test): a /topic SEND reaching an MQTT subscriber needs the Dino MQTT dialect,
-// built in parallel; stomp-mapping.test.ts covers the topic mapping both ways meanwhile.
+// STOMP ↔ MQTT through the one broker: cross-protocol.test.ts.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';

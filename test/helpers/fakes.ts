@@ -13,13 +13,15 @@ import type { DialectHost } from '../../src/dialects/plugin.js';
 import { Broker, MemoryBrokerStore, NamespaceTable, allowAllAcl } from '../../src/broker/index.js';
 import type { View } from '../../src/dialects/render.js';
 
+const EMPTY = Buffer.alloc(0);
+
 export class FakeConnection implements Connection {
   readonly transport: 'websocket' | 'sse' | 'tcp';
   readonly protocol = null;
   readonly remoteAddress = '127.0.0.1';
   closed = false;
   /** What was sent, in order (text of each payload, with its options). */
-  readonly sent: { text: string; position: number | null; event: string | null; options?: SendOptions }[] = [];
+  readonly sent: { text: string; position: number | null; event: string | null; options?: SendOptions; bytes: Buffer }[] = [];
   closedWith: { code: number; reason: string } | null = null;
   /** When set, `send` refuses (a full outgoing buffer). */
   full = false;
@@ -33,7 +35,8 @@ export class FakeConnection implements Connection {
   send(p: Payload, options?: SendOptions): boolean {
     if (this.closed) return true;
     if (this.full) return false;
-    this.sent.push({ text: p.text, position: p.position, event: p.event, options });
+    const bytes = Buffer.concat([options?.prefix ?? EMPTY, p.bytes(), options?.suffix ?? EMPTY]);
+    this.sent.push({ text: p.text, position: p.position, event: p.event, options, bytes });
     return true;
   }
 
@@ -64,6 +67,11 @@ export class FakeConnection implements Connection {
   /** The client sends a text frame. */
   receive(text: string, binary = false): void {
     this.frameHandler?.(Buffer.from(text), binary);
+  }
+
+  /** The client sends bytes (a binary message, or a chunk of a byte stream). */
+  receiveBytes(b: Buffer): void {
+    this.frameHandler?.(b, true);
   }
 
   /** The peer goes away. */
@@ -138,7 +146,7 @@ export function fakeWorld(o: { head?: number; heartbeatSeconds?: number; command
   const host: DialectHost = {
     log: pino({ level: 'silent' }),
     metrics: { frameReceived: () => undefined, slowConsumer: () => undefined },
-    server: { publicUrl: null, port: () => 8080, heartbeatSeconds: o.heartbeatSeconds ?? 25, tokenTtlSeconds: 3600, retentionMs: 3600_000 },
+    server: { publicUrl: null, port: () => 8080, heartbeatSeconds: o.heartbeatSeconds ?? 25, tokenTtlSeconds: 3600, retentionMs: 3600_000, dataDir: '/nonexistent' },
     files: () => {
       throw new Error('no file storage in this fake host');
     },
@@ -162,6 +170,8 @@ export function fakeWorld(o: { head?: number; heartbeatSeconds?: number; command
         return { epoch: 'e1', position: c.position, reset: null };
       },
       page: async () => [],
+      log: async () => [],
+      onLogged: () => () => undefined,
     },
     presence: { isOnline: () => false, online: async () => new Set() },
     membership,

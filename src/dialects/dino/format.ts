@@ -1,6 +1,6 @@
 // Dino value formats (docs/dialects/dino.md, "Value rules"): one rule per field where the document's
 // examples disagree. Pure functions of snapshots.
-import type { FileView, MessageKind, MessageView, SpaceKind, SpaceSummary, UserRef } from '../../core/model.js';
+import type { FileView, MessageKind, MessageView, SpaceKind, UserRef } from '../../core/model.js';
 
 /** `group_type`: 0 multi-user group, 1 one-to-one. */
 export function groupType(kind: SpaceKind): 0 | 1 {
@@ -69,21 +69,3 @@ export interface DinoRenderOptions {
   systemUsername?: string;
 }
 
-/**
- * The space a message event belongs to. `space` is the field the lead adds to message, file and attachment
- * events; until it is there, `group_id` falls back to the integer id as a string and the embedded
- * group's name, description, times and owner are null (docs/dialects/dino.md, "Fields the events must carry").
- */
-export interface SpaceOf {
-  uuid: string | null;
-  summary: SpaceSummary | null;
-  id: number;
-}
-
-export function spaceOf(id: number, summary: SpaceSummary | undefined): SpaceOf {
-  return { id, uuid: summary?.uuid ?? null, summary: summary ?? null };
-}
-
-export function groupId(s: SpaceOf): string {
-  return s.uuid ?? String(s.id);
-}

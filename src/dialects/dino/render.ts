@@ -9,15 +9,12 @@ import {
   dinoMs,
   dinoSeconds,
   fileId,
-  groupId,
   groupType,
   isActionLog,
   nullIfEmpty,
   overview,
   senderId,
-  spaceOf,
   type DinoRenderOptions,
-  type SpaceOf,
 } from './format.js';
 
 export type { DinoRenderOptions } from './format.js';
@@ -43,11 +40,11 @@ export interface DinoGroupEvent {
 
 export interface DinoEmbeddedGroup {
   group_id: string;
-  name: string | null;
+  name: string;
   description: string | null;
   /** Integer milliseconds. */
-  updated_at: number | null;
-  created_at: number | null;
+  updated_at: number;
+  created_at: number;
   last_message_time: number;
   last_message_overview: string;
   last_message_type: number;
@@ -154,9 +151,6 @@ export type DinoEvent =
   | DinoMembershipEvent
   | DinoAttachmentEvent;
 
-/** The space summary the lead adds to message, file and attachment events (absent today). */
-const summaryOf = (data: object): SpaceSummary | undefined => (data as { space?: SpaceSummary }).space;
-
 /** The payload of one canonical event, or null when Dino clients never see it. */
 export function renderDino(ev: DinoInput, o: DinoRenderOptions = {}): DinoEvent | null {
   switch (ev.type) {
@@ -179,17 +173,16 @@ export function renderDino(ev: DinoInput, o: DinoRenderOptions = {}): DinoEvent 
       };
     case 'message.created': {
       const m = ev.data.message;
-      const space = spaceOf(m.space_id, summaryOf(ev.data));
-      return isActionLog(m) ? dinoActionLog(m, space) : dinoMessage(m, space, o);
+      return isActionLog(m) ? dinoActionLog(m, ev.data.space) : dinoMessage(m, ev.data.space, o);
     }
     case 'message.updated':
-      return dinoEdit(ev.data.message, spaceOf(ev.data.message.space_id, summaryOf(ev.data)));
+      return dinoEdit(ev.data.message, ev.data.space);
     case 'message.deleted': {
       const m = ev.data.message;
       return {
         event_type: 'delete_message',
         created_at: dinoMs(ev.at),
-        group_id: groupId(spaceOf(m.space_id, summaryOf(ev.data))),
+        group_id: ev.data.space.uuid,
         message_id: m.uuid,
         sender_id: senderId(m),
         user_id: ev.data.actor_id ?? SYSTEM_USER_ID,
@@ -199,18 +192,18 @@ export function renderDino(ev: DinoInput, o: DinoRenderOptions = {}): DinoEvent 
       // "Read receipts are only broadcasted in 1-to-1 conversations, not in multi-user groups."
       const m = ev.data.message;
       if (m.space_kind !== 'direct') return null;
-      return { event_type: 'read', group_id: groupId(spaceOf(m.space_id, summaryOf(ev.data))), user_id: ev.data.user.id, read_at: dinoMs(ev.data.at), message_id: m.uuid };
+      return { event_type: 'read', group_id: ev.data.space.uuid, user_id: ev.data.user.id, read_at: dinoMs(ev.data.at), message_id: m.uuid };
     }
     case 'attachment.deleted':
       return {
         event_type: 'delete_attachment',
         created_at: dinoMs(ev.at),
-        group_id: groupId(spaceOf(ev.data.space_id, summaryOf(ev.data))),
+        group_id: ev.data.space.uuid,
         message_ids: [...ev.data.message_uuids],
         file_ids: ev.data.files.map(fileId),
       };
     case 'file.created':
-      return dinoAttachment(ev.data.file, spaceOf(ev.data.file.space_id, summaryOf(ev.data)));
+      return dinoAttachment(ev.data.file, ev.data.space);
     default:
       return null;
   }
@@ -283,32 +276,31 @@ function dinoGroup(s: SpaceView, deleted: boolean): DinoGroupEvent {
   };
 }
 
-function embeddedGroup(m: MessageView, space: SpaceOf): DinoEmbeddedGroup {
-  const s = space.summary;
+function embeddedGroup(m: MessageView, s: SpaceSummary): DinoEmbeddedGroup {
   return {
-    group_id: groupId(space),
-    name: s === null ? null : s.name,
-    description: s === null ? null : nullIfEmpty(s.description),
-    updated_at: s === null ? null : dinoMs(s.updated_at),
-    created_at: s === null ? null : dinoMs(s.created_at),
+    group_id: s.uuid,
+    name: s.name,
+    description: nullIfEmpty(s.description),
+    updated_at: dinoMs(s.updated_at),
+    created_at: dinoMs(s.created_at),
     // This message is the group's last one; the group's own activity time when it is later (as in the example).
-    last_message_time: dinoMs(s === null ? m.created_at : Math.max(s.last_active_at, m.created_at)),
+    last_message_time: dinoMs(Math.max(s.last_active_at, m.created_at)),
     last_message_overview: overview(m.content),
     last_message_type: MESSAGE_TYPE[m.kind],
     last_message_user_id: senderId(m),
     status: null,
     group_type: groupType(m.space_kind),
-    owner_id: s === null ? null : s.owner_id,
+    owner_id: s.owner_id,
     meta: null,
   };
 }
 
-function dinoMessage(m: MessageView, space: SpaceOf, o: DinoRenderOptions): DinoMessageEvent {
+function dinoMessage(m: MessageView, space: SpaceSummary, o: DinoRenderOptions): DinoMessageEvent {
   const first = m.attachments[0];
   const author = m.author === null ? { username: o.systemUsername ?? 'system', avatar_url: null } : { username: m.author.username, avatar_url: o.avatarUrl?.(m.author) ?? null };
   return {
     event_type: 'message',
-    group_id: groupId(space),
+    group_id: space.uuid,
     sender_id: senderId(m),
     ...(first === undefined ? {} : { file_id: fileId(first) }),
     notification: { author },
@@ -323,11 +315,11 @@ function dinoMessage(m: MessageView, space: SpaceOf, o: DinoRenderOptions): Dino
 }
 
 /** The fields `edit` and `action_log` share, in the document's order. */
-function dinoMessageFields<T extends 'edit' | 'action_log'>(type: T, m: MessageView, space: SpaceOf) {
+function dinoMessageFields<T extends 'edit' | 'action_log'>(type: T, m: MessageView, space: SpaceSummary) {
   const first = m.attachments[0];
   return {
     event_type: type,
-    group_id: groupId(space),
+    group_id: space.uuid,
     sender_id: senderId(m),
     file_id: first === undefined ? null : fileId(first),
     message_id: m.uuid,
@@ -337,19 +329,19 @@ function dinoMessageFields<T extends 'edit' | 'action_log'>(type: T, m: MessageV
   };
 }
 
-function dinoEdit(m: MessageView, space: SpaceOf): DinoEditEvent {
+function dinoEdit(m: MessageView, space: SpaceSummary): DinoEditEvent {
   return { ...dinoMessageFields('edit', m, space), updated_at: dinoMs(m.updated_at), file_ids: m.attachments.map(fileId) };
 }
 
-function dinoActionLog(m: MessageView, space: SpaceOf): DinoActionLogEvent {
+function dinoActionLog(m: MessageView, space: SpaceSummary): DinoActionLogEvent {
   return { ...dinoMessageFields('action_log', m, space), file_ids: m.attachments.map(fileId) };
 }
 
-function dinoAttachment(f: FileView, space: SpaceOf): DinoAttachmentEvent {
+function dinoAttachment(f: FileView, space: SpaceSummary): DinoAttachmentEvent {
   return {
     event_type: 'attachment',
     created_at: dinoMs(f.created_at),
-    group_id: groupId(space),
+    group_id: space.uuid,
     sender_id: f.uploaded_by ?? SYSTEM_USER_ID,
     file_id: fileId(f),
     file_name: f.name,

@@ -241,6 +241,23 @@ describe('outgoing QoS 1/2', () => {
   });
 });
 
+  test('lastPacketId: deliveries use only 1..lastPacketId (the protocol keeps the ids above), and the window fits in it', async () => {
+    const { broker } = harness();
+    const a = await connect(broker, 'a', { lastPacketId: 4, receiveMaximum: 100 });
+    await broker.subscribe(a.conn, [{ filter: 't', qos: 1 }]);
+    const seen: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      await broker.publish(null, { topic: 't', payload: text('x'), qos: 1 });
+      for (const d of a.sink.take()) {
+        seen.push(d.packetId);
+        broker.puback(a.conn, d.packetId);
+      }
+    }
+    assert.deepEqual(seen, [1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4]);
+    for (let i = 0; i < 6; i++) await broker.publish(null, { topic: 't', payload: text('y'), qos: 1 });
+    assert.deepEqual(a.sink.take().map((d) => d.packetId), [1, 2, 3, 4], 'the window is capped at 4 in-flight ids');
+  });
+
 describe('incoming QoS 2 (§4.3.3)', () => {
   test('a repeated PUBLISH with the same packet id before PUBREL is not delivered again, even across a reconnect', async () => {
     const { broker } = harness();
