@@ -2,7 +2,7 @@
 // destinations the dialects declare, then the configured broker namespaces), membership as its ACL, and
 // revocation when a member leaves a space (a control order, so every node cuts at once).
 import type { Logger } from 'pino';
-import { Broker, MemoryBrokerStore, NamespaceTable, type NamespaceSpec } from './broker/index.js';
+import { Broker, MemoryBrokerStore, NamespaceTable, type BrokerLimits, type NamespaceSpec } from './broker/index.js';
 import type { Gateway } from './gateway/gateway.js';
 import type { DialectPlugin } from './dialects/plugin.js';
 
@@ -18,7 +18,14 @@ export interface BrokerNode {
 /** A group parameter in a topic names a Herald space by its integer id. */
 const spaceIdOf = (param: string): number | null => (/^[1-9][0-9]{0,15}$/.test(param) ? Number(param) : null);
 
-export function startBroker(o: { dialects: readonly DialectPlugin[]; configured: readonly NamespaceSpec[]; permissive: boolean; gateway: Gateway; log: Logger }): BrokerNode {
+export function startBroker(o: {
+  dialects: readonly DialectPlugin[];
+  configured: readonly NamespaceSpec[];
+  permissive: boolean;
+  limits: Partial<BrokerLimits>;
+  gateway: Gateway;
+  log: Logger;
+}): BrokerNode {
   const specs = [...o.dialects.flatMap((d) => d.brokerNamespaces ?? []), ...o.configured, ...(o.permissive ? [PERMISSIVE] : [])];
   const namespaces = new NamespaceTable(specs, (userId, group) => {
     const spaceId = spaceIdOf(group);
@@ -27,6 +34,7 @@ export function startBroker(o: { dialects: readonly DialectPlugin[]; configured:
   const broker = new Broker({
     store: new MemoryBrokerStore(),
     acl: namespaces,
+    limits: o.limits,
     metrics: { storeError: (err) => o.log.error({ err }, 'broker store failed') },
   });
   broker.startTicker();

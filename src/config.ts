@@ -41,6 +41,9 @@ export interface HeraldConfig {
   brokerNamespaces: NamespaceSpec[];
   /** The `interop` namespace: every topic, no ACL. Off by default; for outside conformance suites only. */
   brokerPermissive: boolean;
+  /** Bounds of each persistent broker session's offline queue (QoS 1/2 messages waiting for its client). */
+  brokerMaxQueuedMessages: number;
+  brokerMaxQueuedBytes: number;
   logLevel: string;
   /** The environment the config was read from: dialects read their own sections from it (readSection). */
   env: Env;
@@ -140,6 +143,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<HeraldConf
     presenceLeaseSeconds: int(env, 'HERALD_PRESENCE_LEASE_SECONDS', 30, 1, 3600),
     brokerNamespaces: namespaces(env),
     brokerPermissive: bool(env, 'HERALD_BROKER_PERMISSIVE', false),
+    brokerMaxQueuedMessages: int(env, 'HERALD_BROKER_MAX_QUEUED_MESSAGES', 1000, 1, 10_000_000),
+    brokerMaxQueuedBytes: int(env, 'HERALD_BROKER_MAX_QUEUED_BYTES', 8 * 1024 * 1024, 1024, 2 ** 40),
     logLevel: env.HERALD_LOG_LEVEL || 'info',
     env,
     ...rest,

@@ -84,7 +84,14 @@ export async function startHerald(config: HeraldConfig = loadConfig(), log: Logg
   const commands = commandTable({ runtime, ephemeral, issueToken: (id) => auth.issue(id), audienceSize: (ev) => membership.audienceSize(ev) });
   const ctx: Context = { config, store, bus, ephemeral, commands, gateway, auth, metrics, log };
 
-  const broker = startBroker({ dialects, configured: config.brokerNamespaces, permissive: config.brokerPermissive, gateway, log: log.child({ component: 'broker' }) });
+  const broker = startBroker({
+    dialects,
+    configured: config.brokerNamespaces,
+    permissive: config.brokerPermissive,
+    limits: { maxQueuedMessages: config.brokerMaxQueuedMessages, maxQueuedBytes: config.brokerMaxQueuedBytes },
+    gateway,
+    log: log.child({ component: 'broker' }),
+  });
   let port = 0;
   const parts = { config, store, auth, gateway, commands, metrics, log, port: () => port, broker };
   const instances: DialectInstance[] = [];

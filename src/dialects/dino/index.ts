@@ -53,7 +53,9 @@ export const dinoPlugin = dialectPlugin({
     bridge?.start();
     return {
       // Authentication is CONNECT's user name and password, not the upgrade.
-      websockets: [{ path: '/mqtt', protocols: ['mqtt'], accept: () => open }],
+      // A WebSocket message holds one or a few MQTT packets: its limit follows the packet limit (an oversized
+      // packet gets DISCONNECT 0x95 from the protocol, not a 1009 close from the transport).
+      websockets: [{ path: '/mqtt', protocols: ['mqtt'], maxFrameBytes: config.maxPacketSize + 64 * 1024, accept: () => open }],
       tcp: config.port < 0 ? [] : [{ name: 'mqtt', port: config.port, accept: open }],
       stop: async () => {
         stopTakeovers();
