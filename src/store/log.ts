@@ -46,6 +46,15 @@ export class EventLog {
   }
 
   // ---- positions ----------------------------------------------------------------------------------
+  /** The head as this transaction knows it, to restore when a write's savepoint is rolled back. */
+  headMark(): number | null {
+    return this.cachedHead;
+  }
+
+  restoreHead(mark: number | null): void {
+    this.cachedHead = mark;
+  }
+
   async head(): Promise<number> {
     if (this.cachedHead === null) {
       // After a prune the log may be empty: positions continue after the pruned ones, never reused.

@@ -1,6 +1,8 @@
 // The Store: one schema and one query layer (kysely) over two drivers, SQLite (default) and PostgreSQL.
-// Writes are serialised: a process-wide mutex, plus a transaction-scoped advisory lock on Postgres, so the
-// event log's positions (head + 1 under the lock) follow commit order across every node.
+// Writes are serialised: one writer queue per process, plus a transaction-scoped advisory lock on Postgres,
+// so the event log's positions (head + 1 under the lock) follow commit order across every node. Writes
+// that queue up together commit together (group commit): one transaction, each write in its own
+// savepoint so a failing one fails alone, one fsync (SQLite synchronous=FULL) for all of them.
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
 import Database from 'better-sqlite3';
 import pg from 'pg';
@@ -9,16 +11,17 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DB } from './schema.js';
 import { migrationProvider, type Flavor } from './migrations.js';
-import { Mutex } from './mutex.js';
 import { Repo } from './repo.js';
 import { resilientPool } from './pg-pool.js';
 
 export interface Store {
   readonly flavor: Flavor;
   /**
-   * Runs `fn` in a write transaction. `afterCommit` runs before the next writer starts, so callers can
-   * publish in commit order. A throwing `afterCommit` never fails the committed write: it is reported to
-   * `onAfterCommitError` and the result is returned.
+   * Runs `fn` in a write transaction (possibly shared with other writes queued at the same time: each runs
+   * in its own savepoint, in queue order, and a throwing `fn` rolls back only its own changes). The
+   * promise settles once the transaction committed. `afterCommit` runs, in queue order, before the next
+   * transaction starts, so callers can publish in commit order. A throwing `afterCommit` never fails the
+   * committed write: it is reported to `onAfterCommitError` and the result is returned.
    */
   write<T>(fn: (tx: Repo) => Promise<T>, afterCommit?: (result: T) => void): Promise<T>;
   /** Where a throwing `afterCommit` is reported (the composition root logs and counts it). */
@@ -31,9 +34,21 @@ export interface Store {
 }
 
 const WRITER_LOCK_KEY = 7_243_001;
+/** At most this many queued writes share one transaction. */
+const MAX_BATCH = 256;
+
+interface QueuedWrite {
+  fn: (tx: Repo) => Promise<unknown>;
+  afterCommit?: (result: unknown) => void;
+  resolve(value: unknown): void;
+  reject(err: unknown): void;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; err: unknown };
 
 class KyselyStore implements Store {
-  private readonly mutex = new Mutex();
+  private queue: QueuedWrite[] = [];
+  private writing = false;
   private epochValue: string | null = null;
   onAfterCommitError: (err: unknown) => void = () => undefined;
 
@@ -52,18 +67,59 @@ class KyselyStore implements Store {
   }
 
   write<T>(fn: (tx: Repo) => Promise<T>, afterCommit?: (result: T) => void): Promise<T> {
-    return this.mutex.run(async () => {
-      const result = await this.db.transaction().execute(async (trx) => {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ fn, afterCommit: afterCommit as ((r: unknown) => void) | undefined, resolve: resolve as (v: unknown) => void, reject });
+      if (this.writing) return;
+      this.writing = true;
+      // One turn of the event loop lets writes arriving together (requests parsed in the same I/O phase)
+      // join the first transaction; later ones queue up while it commits and form the next.
+      setImmediate(() => void this.drain());
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) await this.commitBatch(this.queue.splice(0, MAX_BATCH));
+    this.writing = false;
+  }
+
+  private async commitBatch(batch: QueuedWrite[]): Promise<void> {
+    const outcomes: Outcome[] = [];
+    try {
+      await this.db.transaction().execute(async (trx) => {
         if (this.flavor === 'postgres') await sql`select pg_advisory_xact_lock(${WRITER_LOCK_KEY})`.execute(trx);
-        return fn(new Repo(trx));
+        const tx = new Repo(trx);
+        // A lone write needs no savepoint: if it throws, the whole transaction rolls back.
+        if (batch.length === 1) return void outcomes.push({ ok: true, value: await batch[0].fn(tx) });
+        for (const w of batch) {
+          const head = tx.log.headMark();
+          await sql`savepoint w`.execute(trx);
+          try {
+            const value = await w.fn(tx);
+            await sql`release savepoint w`.execute(trx);
+            outcomes.push({ ok: true, value });
+          } catch (err) {
+            await sql`rollback to savepoint w`.execute(trx);
+            await sql`release savepoint w`.execute(trx);
+            tx.log.restoreHead(head);
+            outcomes.push({ ok: false, err });
+          }
+        }
       });
+    } catch (err) {
+      // Nothing committed (the lone write threw, or the commit itself failed): every write fails with it.
+      for (const w of batch) w.reject(err);
+      return;
+    }
+    batch.forEach((w, i) => {
+      const o = outcomes[i];
+      if (!o.ok) return w.reject(o.err);
       try {
-        afterCommit?.(result);
+        w.afterCommit?.(o.value);
       } catch (err) {
         // Committed is committed: the caller must not retry a write that succeeded.
         this.onAfterCommitError(err);
       }
-      return result;
+      w.resolve(o.value);
     });
   }
 

@@ -588,6 +588,37 @@ function storeContract(name: string, factory: Factory, options: { skip?: string;
       });
     });
 
+    test('group commit: writes queued together share a transaction; a failing one fails alone, its events and rows undone, positions stay contiguous', async () => {
+      await withStore(factory, async ({ store }) => {
+        const [a] = await addUsers(store, 'ga');
+        const published: number[] = [];
+        const failing = new Set([3, 7, 8, 15]);
+        const writes = Array.from({ length: 20 }, (_, i) =>
+          store.write(
+            async (tx) => {
+              // Every write appends an event and a row; the failing ones throw after doing both.
+              const ev = (await tx.append(custom(null, `g${i}`), T0)).id!;
+              await tx.users.insert({ username: `g${i}`, email: `g${i}@example.test`, password_hash: 'h', display_name: `G${i}` }, T0);
+              if (failing.has(i)) throw new Error(`write ${i} refused`);
+              return ev;
+            },
+            (id) => published.push(id),
+          ),
+        );
+        const settled = await Promise.allSettled(writes);
+        const refused = settled.flatMap((s, i) => (s.status === 'rejected' ? [i] : []));
+        assert.deepEqual(refused, [...failing], 'exactly the failing writes fail');
+        const ids = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+        assert.deepEqual(ids, range(1, 16), 'the others took contiguous positions, in queue order');
+        assert.deepEqual(published, ids, 'afterCommit in position order, only for committed writes');
+        assert.deepEqual(await allEventIds(store), range(1, 16));
+        const kept = new Set((await store.read((r) => r.users.byUsername(Array.from({ length: 20 }, (_, i) => `g${i}`)))).map((u) => u.username));
+        assert.deepEqual(Array.from({ length: 20 }, (_, i) => kept.has(`g${i}`)), Array.from({ length: 20 }, (_, i) => !failing.has(i)), "a failing write's rows are rolled back, the others' kept");
+        // The queue goes on: a later write takes the next position.
+        assert.equal(await store.write(async (tx) => (await tx.append(personal(a.id), T0)).id), 17);
+      });
+    });
+
     test(
       'log: concurrent writers on two nodes sharing one database keep positions contiguous and in commit order',
       { skip: options.multiNode ? false : 'this driver is single-node (no second Store on one database)' },
