@@ -18,7 +18,7 @@ async function setup() {
   const counted: string[] = [];
   const runtime = new Runtime(store, bus, { openSignup: true, callUrlBase: 'https://meet.example/' }, { appended: { inc: ({ type }) => counted.push(type) } });
   const ephemeral = new Ephemeral(store, bus, { typingBurst: 3, typingIntervalMs: 1000, checkPost: (a, s) => runtime.read(a, (c) => checkUpload(c, s)) , spacesOf: () => [] });
-  const commands = commandTable({ runtime, ephemeral, issueToken: async (id) => `token-${id}`, audienceSize: () => 0 }, { checkOutput: true });
+  const commands = commandTable({ runtime, ephemeral, issueToken: async (id) => `token-${id}`, closeConnections: () => undefined, audienceSize: () => 0 }, { checkOutput: true });
   return { store, bus, commands, counted, close: async () => (await bus.close(), await store.close()) };
 }
 
