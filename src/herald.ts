@@ -80,8 +80,14 @@ export async function startHerald(config: HeraldConfig = loadConfig(), log: Logg
     presenceChanged: (uid, online) => void ephemeral.presenceChanged(uid, online).catch(failed('presence')),
   });
   await gateway.start();
-  const auth = new Auth(config.jwtSecret, config.apiKey, config.tokenTtlSeconds, { find: (id) => store.read((r) => r.users.get(id)) });
-  const commands = commandTable({ runtime, ephemeral, issueToken: (id) => auth.issue(id), audienceSize: (ev) => membership.audienceSize(ev) });
+  const auth = new Auth(config.jwtSecret, config.apiKey, config.tokenTtlSeconds, { find: (id, tokenIds) => store.read((r) => r.users.authState(id, tokenIds)) });
+  const commands = commandTable({
+    runtime,
+    ephemeral,
+    issueToken: (id, generation) => auth.issue(id, { generation }),
+    closeConnections: (o) => bus.control.send(o.tokens ? { kind: 'close_tokens', user_id: o.userId, tokens: [...o.tokens], reason: o.reason } : { kind: 'close_user', user_id: o.userId, reason: o.reason }),
+    audienceSize: (ev) => membership.audienceSize(ev),
+  });
   const ctx: Context = { config, store, bus, ephemeral, commands, gateway, auth, metrics, log };
 
   const broker = startBroker({

@@ -43,7 +43,7 @@ export function createHost(dialect: string, p: HostParts): DialectHost {
     },
     files: (area) => new LocalFileStorage(join(p.config.dataDir, area), p.config.maxUploadBytes),
     authenticate: (c) => p.auth.authenticate(c),
-    issueToken: (userId, o) => p.auth.issue(userId, o.purpose, o.ttlSeconds, o.claims),
+    issueToken: (userId, o) => p.auth.issue(userId, o),
     commands: p.commands,
     feeds: {
       head: () => gateway.head(),

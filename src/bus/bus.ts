@@ -25,6 +25,8 @@ export interface EphemeralFanout {
 export type ControlMessage =
   /** Close every connection of the user, on every transport (deleted or deactivated user, revoked token). */
   | { kind: 'close_user'; user_id: number; reason: string }
+  /** Close the user's connections opened with one of these tokens or sessions (logout); the others stay. */
+  | { kind: 'close_tokens'; user_id: number; tokens: string[]; reason: string }
   /** The user lost access to the space: drop its broker namespaces and subscriptions at once. */
   | { kind: 'revoke_space'; user_id: number; space_id: number }
   /** A broker session (MQTT client id) was taken over by a connection on `node`: close the old one elsewhere. */

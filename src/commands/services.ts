@@ -1,5 +1,6 @@
 // What command handlers run on: the runtime (one transaction or read per command), the ephemeral
-// service (typing, presence), and token issuing (sign-up and login hand out a bearer token).
+// service (typing, presence), token issuing (sign-up and login hand out a bearer token) and closing the
+// connections a revocation ends (logout, password change).
 import type { Delivered } from '../events/types.js';
 import type { Actor } from '../core/actor.js';
 import type { Runtime, CommandContext, ReadContext } from '../service/context.js';
@@ -8,7 +9,13 @@ import type { Ephemeral } from '../service/ephemeral.js';
 export interface Services {
   runtime: Runtime;
   ephemeral: Ephemeral;
-  issueToken(userId: number): Promise<string>;
+  /** A bearer token for the user, carrying their credential generation (read with the credentials checked). */
+  issueToken(userId: number, generation: number): Promise<string>;
+  /**
+   * After a revocation committed: closes, on every node (the control plane), all of the user's live
+   * connections, or only those opened with one of `tokens` (token or session ids).
+   */
+  closeConnections(o: { userId: number; reason: string; tokens?: readonly string[] }): void;
   /** How many users an appended event is addressed to (the node's membership index). */
   audienceSize(ev: Delivered): number;
 }

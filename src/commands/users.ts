@@ -1,5 +1,5 @@
-// Commands of the users aggregate: sign-up, login, profiles (public projection for non-peers),
-// profile changes and account deletion.
+// Commands of the users aggregate: sign-up, login, logout, password changes, profiles (public
+// projection for non-peers), profile changes and account deletion.
 import { Type } from '@sinclair/typebox';
 import * as users from '../service/users.js';
 import { userOf } from '../service/commit.js';
@@ -23,7 +23,8 @@ export const USER_COMMANDS = [
     output: Session,
     run: async (s: Services, actor, d) => {
       const user = await users.register(s.runtime, actor, d);
-      return { user, token: await s.issueToken(user.id) };
+      // A new account is at credential generation 0 (the column's default).
+      return { user, token: await s.issueToken(user.id, 0) };
     },
   }),
   command({
@@ -36,8 +37,38 @@ export const USER_COMMANDS = [
     ),
     output: Session,
     run: async (s: Services, _actor, d) => {
-      const user = await users.login(s.runtime, d);
-      return { user, token: await s.issueToken(user.id) };
+      const { user, generation } = await users.login(s.runtime, d);
+      return { user, token: await s.issueToken(user.id, generation) };
+    },
+  }),
+  command({
+    name: 'users.logout',
+    summary: 'Log out: the token used is refused from now on, with the tokens issued from it (RTM), and the connections opened with them close (4009); the user’s other sessions stay',
+    // The token's id and expiry come from authentication, never from a client's input.
+    internal: true,
+    input: Type.Object({ token_id: Type.String({ minLength: 1, maxLength: 64 }), expires_at: Type.Integer({ minimum: 0 }) }, { additionalProperties: false }),
+    output: Type.Object({}),
+    run: async (s: Services, actor, d) => {
+      await users.logout(s.runtime, actor, d);
+      s.closeConnections({ userId: userOf(actor), tokens: [d.token_id], reason: 'logged out' });
+      return {};
+    },
+  }),
+  command({
+    name: 'users.change_password',
+    summary:
+      'Change a password: your own (current_password: yours), or as an administrator another user’s (current_password: your own), or with the server API key (no current_password). Every earlier token of the user is refused and their open connections close (4009); changing your own returns a fresh token',
+    input: Type.Object(
+      { user_id: Type.Optional(Id), current_password: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })), new_password: Password },
+      { additionalProperties: false },
+    ),
+    output: Type.Object({ user: UserSchema, token: Type.Optional(Type.String({ description: 'A fresh bearer token, when you changed your own password' })) }),
+    run: async (s: Services, actor, d) => {
+      const target = d.user_id ?? userOf(actor);
+      const { user, generation } = await users.changePassword(s.runtime, actor, { ...d, user_id: target });
+      s.closeConnections({ userId: target, reason: 'the password was changed: log in again' });
+      const own = !actor.server && actor.userId === target;
+      return own ? { user, token: await s.issueToken(target, generation) } : { user };
     },
   }),
   command({

@@ -8,7 +8,7 @@ import type { Commands } from '../commands/command.js';
 import type { Broker, DestinationResolver, NamespaceSpec } from '../broker/index.js';
 import type { FileStorage } from '../files/store.js';
 import type { Delivered } from '../events/types.js';
-import type { Credentials, Principal, TokenPurpose } from '../gateway/auth.js';
+import type { Credentials, Principal, TokenInfo, TokenPurpose } from '../gateway/auth.js';
 import type { FeedCursor } from '../gateway/cursor.js';
 import type { AttachResult, LoggedEvent, OpenFeed } from '../gateway/gateway.js';
 import type { SseListener, TcpListener, WsListener } from '../gateway/listeners.js';
@@ -64,8 +64,11 @@ export interface DialectHost {
   files(area: string): FileStorage;
   /** The one authentication path, for every transport (Auth.authenticate). */
   authenticate(credentials: Credentials): Promise<Principal>;
-  /** Issues a signed token for one purpose (AirSend's rtm.connect ws_token). */
-  issueToken(userId: number, o: { purpose: TokenPurpose; ttlSeconds?: number; claims?: Record<string, unknown> }): Promise<string>;
+  /**
+   * Issues a signed token for one purpose (AirSend's rtm.connect ws_token). With `parent` (the principal's
+   * token it is issued on) it belongs to that login session: logging the parent out revokes it too.
+   */
+  issueToken(userId: number, o: { purpose: TokenPurpose; ttlSeconds?: number; claims?: Record<string, unknown>; parent?: TokenInfo }): Promise<string>;
   /** The command table: every state change a dialect makes goes through it. */
   readonly commands: Commands;
   readonly feeds: Feeds;

@@ -174,8 +174,8 @@ export class Gateway implements CursorHub {
   }
 
   private handleControl(m: ControlMessage): void {
-    if (m.kind === 'close_user') {
-      const n = this.connections.closeUser(m.user_id, m.reason);
+    if (m.kind === 'close_user' || m.kind === 'close_tokens') {
+      const n = m.kind === 'close_user' ? this.connections.closeUser(m.user_id, m.reason) : this.connections.closeTokens(m.user_id, m.tokens, m.reason);
       if (n > 0) this.log.info({ userId: m.user_id, connections: n, reason: m.reason }, "closed a user's connections");
     }
     for (const h of this.controlHandlers) this.guarded('control', () => h(m));

@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastif
 import { parseCookie } from 'cookie';
 import { ANONYMOUS, type Actor } from '../core/actor.js';
 import { HeraldError } from '../core/errors.js';
-import { bearerToken, type Credentials, type Principal } from './auth.js';
+import { bearerToken, type Credentials, type Principal, type TokenInfo } from './auth.js';
 
 export type AuthMode = 'required' | 'optional' | 'none';
 
@@ -15,6 +15,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Who is calling; null when the route's auth is 'none', or 'optional' and no credentials came. */
     actor: Actor | null;
+    /** The token the actor authenticated with (what logout revokes); null for the server API key or none. */
+    authToken: TokenInfo | null;
   }
   interface FastifyContextConfig {
     auth?: AuthMode;
@@ -51,6 +53,7 @@ export const actorOf = (req: FastifyRequest): Actor => req.actor ?? ANONYMOUS;
 export function authenticated(opts: HttpAuthOptions, routes: (app: FastifyInstance) => void | Promise<void>): FastifyPluginAsync {
   return async (app) => {
     app.decorateRequest('actor', null);
+    app.decorateRequest('authToken', null);
     app.addHook('onRequest', async (req) => {
       const mode = req.routeOptions.config.auth ?? 'required';
       if (mode === 'none') return;
@@ -59,7 +62,9 @@ export function authenticated(opts: HttpAuthOptions, routes: (app: FastifyInstan
         if (mode === 'required') throw unauthenticated(opts.sessionCookie ? 'log in (session cookie) or send a bearer token' : 'send a bearer token (Authorization: Bearer <token>)');
         return;
       }
-      req.actor = (await opts.authenticate(credentials)).actor;
+      const principal = await opts.authenticate(credentials);
+      req.actor = principal.actor;
+      req.authToken = principal.token;
     });
     await routes(app);
   };

@@ -1,8 +1,9 @@
 // The live connections of this node, by user: presence (first connection in, last one out, counted by
 // the cluster's PresenceManager), the connections gauge, and closing a user's connections on an order
-// from the control plane (user deleted, access revoked) or at shutdown.
+// from the control plane (user deleted, password changed, a token logged out) or at shutdown.
 import type { Logger } from 'pino';
 import type { PresenceManager } from '../bus/bus.js';
+import type { TokenInfo } from './auth.js';
 
 /** Why the server closes a connection; each protocol maps it to its own close code. */
 export type CloseReason = 'shutdown' | 'revoked';
@@ -11,6 +12,11 @@ export interface LiveConnection {
   readonly userId: number;
   readonly dialect: string;
   readonly transport: string;
+  /**
+   * The token the connection was opened with (`Principal.token`), so that logging that token out closes
+   * it; null or absent (the server API key, or a dialect that does not say) is closed only with all of the user's.
+   */
+  readonly token?: TokenInfo | null;
   close(reason: CloseReason, message: string): void;
 }
 
@@ -70,6 +76,16 @@ export class ConnectionRegistry {
     const all = [...set];
     for (const c of all) c.close('revoked', message);
     return all.length;
+  }
+
+  /** Closes the user's connections on this node opened with one of `tokens` (token or session ids). */
+  closeTokens(userId: number, tokens: readonly string[], message: string): number {
+    const set = this.byUser.get(userId);
+    if (set === undefined) return 0;
+    const ids = new Set(tokens);
+    const hit = [...set].filter((c) => c.token != null && (ids.has(c.token.id) || ids.has(c.token.session)));
+    for (const c of hit) c.close('revoked', message);
+    return hit.length;
   }
 
   closeAll(message: string): void {

@@ -10,7 +10,7 @@ import { HeraldError } from '../core/errors.js';
 import { authenticated } from '../gateway/http-auth.js';
 import { LocalFileStorage } from '../files/store.js';
 import { mountRoutes } from './rest.js';
-import { USER_ROUTES } from './routes/users.js';
+import { USER_ROUTES, logoutRoute } from './routes/users.js';
 import { SPACE_ROUTES } from './routes/spaces.js';
 import { MESSAGE_ROUTES } from './routes/messages.js';
 import { fileRoutes } from './routes/files.js';
@@ -87,6 +87,7 @@ export async function buildHttp(ctx: Context, mount: ((app: FastifyInstance) => 
     authenticated({ authenticate: (c) => ctx.auth.authenticate(c) }, (api) => {
       opsRoutes(api, ctx, ctx.commands);
       mountRoutes(api, ctx.commands, [...USER_ROUTES, ...SPACE_ROUTES, ...MESSAGE_ROUTES]);
+      logoutRoute(api, ctx.commands);
       fileRoutes(api, ctx.commands, files);
     }),
   );

@@ -1,5 +1,6 @@
-// Users: sign-up, login, profiles (with the public projection), profile changes and account deletion.
-// One profile-change path for every API, so `user.updated` always carries the same fields.
+// Users: sign-up, login, logout, password changes, profiles (with the public projection), profile
+// changes and account deletion. One profile-change path for every API, so `user.updated` always carries
+// the same fields.
 import type { User } from '../core/model.js';
 import { ANONYMOUS, type Actor } from '../core/actor.js';
 import { HeraldError, badRequest, conflict, forbidden, notFound } from '../core/errors.js';
@@ -29,13 +30,55 @@ export async function register(rt: Runtime, actor: Actor, input: Registration): 
   });
 }
 
-/** The account behind an email (or username) and password; `unauthenticated` otherwise. */
-export async function login(rt: Runtime, input: { email?: string; username?: string; password: string }): Promise<User> {
+/**
+ * The account behind an email (or username) and password, `unauthenticated` otherwise; with the credential
+ * generation read together with the hash, which the session's token carries (a password change committed
+ * while the password was being checked makes that token invalid at once).
+ */
+export async function login(rt: Runtime, input: { email?: string; username?: string; password: string }): Promise<{ user: User; generation: number }> {
   const name = input.email ?? input.username;
   if (name === undefined) throw badRequest('give email (or username) and password');
   const found = await rt.read(ANONYMOUS, (c) => c.tx.users.credentials(name));
   if (!(await checkPassword(input.password, found?.password_hash ?? null)) || !found) throw new HeraldError('unauthenticated', 'wrong login or password');
-  return found.user;
+  return { user: found.user, generation: found.token_generation };
+}
+
+/** Logs the actor's token out until it would expire (`token_id` is its `jti`, set by server code, never by a client). */
+export async function logout(rt: Runtime, actor: Actor, token: { token_id: string; expires_at: number }): Promise<void> {
+  const userId = actor.userId;
+  if (userId === null || actor.server) throw badRequest('only a user token can be logged out (the server API key is no session)');
+  await rt.write(actor, (c) => c.tx.users.revokeToken(token.token_id, userId, token.expires_at, c.now));
+}
+
+export interface PasswordChange {
+  user_id: number;
+  /** The caller's own password: the user's current one, or an administrator's own when setting another user's. */
+  current_password?: string;
+  new_password: string;
+}
+
+/**
+ * Sets a user's password: the user themself, an administrator (anyone's) or the server API key. A user
+ * confirms with their own password (an administrator too, as in Tracim), checked as a login is (scrypt,
+ * constant time, an unknown account costs the same); a wrong one is `forbidden` (403), not
+ * `unauthenticated`: the caller's session stays valid. The server API key gives none. Moves the target's
+ * credential generation on, so every token issued before is refused from then on; returns the new generation.
+ */
+export async function changePassword(rt: Runtime, actor: Actor, input: PasswordChange): Promise<{ user: User; generation: number }> {
+  const target = input.user_id;
+  if (actor.userId !== target && !(await rt.read(actor, (c) => c.access.isAdmin()))) throw forbidden('you may only change your own password');
+  if (!actor.server) {
+    if (input.current_password === undefined) throw badRequest('give your current password (current_password)');
+    const own = await rt.read(actor, (c) => c.tx.users.credentialsById(actor.userId!));
+    if (!(await checkPassword(input.current_password, own?.password_hash ?? null))) throw forbidden('wrong password');
+  }
+  // Hashed before taking the writer lock (scrypt is slow).
+  const hash = await hashPassword(input.new_password);
+  return rt.write(actor, async (c) => {
+    const user = await c.tx.users.get(target);
+    if (!user || user.deleted) throw notFound('user');
+    return { user, generation: await c.tx.users.setPassword(target, hash) };
+  });
 }
 
 /** A live user as the actor may see them: everything for themself, administrators and space peers; the public profile otherwise. */

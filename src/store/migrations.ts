@@ -267,6 +267,20 @@ function migrations(flavor: Flavor): Record<string, Migration> {
         await db.schema.createIndex('contents_by_storage_key').on('contents').column('storage_key').execute();
       },
     },
+    // Token revocation: a per-user credential generation (password change) and the logged-out tokens,
+    // each until its own expiry (the index serves the pruning on write).
+    '004_token_revocation': {
+      async up(db: AnyDb) {
+        await db.schema.alterTable('users').addColumn('token_generation', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+        await db.schema
+          .createTable('revoked_tokens')
+          .addColumn('jti', 'text', (c) => c.primaryKey())
+          .addColumn('user_id', 'integer', (c) => c.notNull())
+          .addColumn('expires_at', big, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('revoked_tokens_by_expiry').on('revoked_tokens').column('expires_at').execute();
+      },
+    },
   };
 }
 

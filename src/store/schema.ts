@@ -16,6 +16,8 @@ export interface DB {
     updated_at: number;
     last_active_at: number;
     deleted: number;
+    /** Credential generation: a password change moves it on, and tokens of an older one are refused. */
+    token_generation: Generated<number>;
   };
   spaces: {
     id: Generated<number>;
@@ -170,4 +172,6 @@ export interface DB {
   tlm_reads: { user_id: number; event_id: number; read_at: number };
   /** "All read" marks of Tracim live messages: everything at or below `through_pos` was read at `read_at` (migration 003). */
   tlm_read_marks: { user_id: number; through_pos: number; read_at: number };
+  /** Tokens (or login sessions) logged out, kept until the token would have expired anyway. */
+  revoked_tokens: { jti: string; user_id: number; expires_at: number };
 }

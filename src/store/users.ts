@@ -1,5 +1,6 @@
-// Users: accounts, credentials, profiles, the admin flag and (Tracim) account deletion.
-import { sql, type Selectable } from 'kysely';
+// Users: accounts, credentials, profiles, the admin flag, (Tracim) account deletion, and what token
+// authentication reads per use (credential generation, logged-out tokens).
+import { sql, type Expression, type Selectable, type SqlBool } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import type { DB } from './schema.js';
 import type { User, UserRef } from '../core/model.js';
@@ -13,6 +14,13 @@ export interface NewUser {
   password_hash: string;
   display_name: string;
   is_admin?: boolean;
+}
+
+export interface Credentials {
+  user: User;
+  password_hash: string;
+  /** The credential generation read with the hash. */
+  token_generation: number;
 }
 
 export function toUserRef(r: UserRow): UserRef {
@@ -59,8 +67,12 @@ export class UserRepo {
     return r ? toUser(r) : null;
   }
 
-  /** A live (not deleted) account by email (any case) or username, with its password hash. */
-  async credentials(login: string): Promise<{ user: User; password_hash: string } | null> {
+  /**
+   * A live (not deleted) account by email (any case) or username, with its password hash and the
+   * credential generation read with it (a token issued on this hash carries it: a password change
+   * committed meanwhile makes that token invalid).
+   */
+  async credentials(login: string): Promise<Credentials | null> {
     const key = login.toLowerCase();
     const r = await this.db
       .selectFrom('users')
@@ -68,7 +80,57 @@ export class UserRepo {
       .where((eb) => eb.or([eb('email', '=', key), eb('username', '=', login)]))
       .where('deleted', '=', 0)
       .executeTakeFirst();
-    return r ? { user: toUser(r), password_hash: r.password_hash } : null;
+    return r ? { user: toUser(r), password_hash: r.password_hash, token_generation: n(r.token_generation) } : null;
+  }
+
+  /** The same for a live account by id (a password change re-checks the caller's password). */
+  async credentialsById(id: number): Promise<Credentials | null> {
+    const r = await this.db.selectFrom('users').selectAll().where('id', '=', id).where('deleted', '=', 0).executeTakeFirst();
+    return r ? { user: toUser(r), password_hash: r.password_hash, token_generation: n(r.token_generation) } : null;
+  }
+
+  /** Sets a new password hash and moves the credential generation on (every earlier token is refused); returns it. */
+  async setPassword(id: number, passwordHash: string): Promise<number> {
+    const r = await this.db
+      .updateTable('users')
+      .set((eb) => ({ password_hash: passwordHash, token_generation: eb('token_generation', '+', 1) }))
+      .where('id', '=', id)
+      .returning('token_generation')
+      .executeTakeFirstOrThrow();
+    return n(r.token_generation);
+  }
+
+  /**
+   * What authentication checks on every use of a token, in one query by primary keys: the user's name,
+   * deleted flag and credential generation, and whether one of `tokenIds` was logged out.
+   */
+  async authState(id: number, tokenIds: readonly string[]): Promise<{ username: string; deleted: boolean; generation: number; revoked: boolean } | null> {
+    const r = await this.db
+      .selectFrom('users')
+      .select(['username', 'deleted', 'token_generation'])
+      .select((eb) => {
+        const revoked: Expression<SqlBool> = tokenIds.length === 0 ? sql<SqlBool>`1 = 0` : eb.exists(eb.selectFrom('revoked_tokens').select('jti').where('jti', 'in', [...tokenIds]));
+        return sql<SqlBool>`${revoked}`.as('revoked');
+      })
+      .where('id', '=', id)
+      .executeTakeFirst();
+    // SQLite answers EXISTS with 0/1, PostgreSQL with a boolean.
+    return r ? { username: r.username, deleted: bool(r.deleted), generation: n(r.token_generation), revoked: Number(r.revoked) === 1 } : null;
+  }
+
+  /**
+   * Logs a token (or a login session) out until `expiresAt` (ms), when it would expire anyway; rows past
+   * their expiry are pruned on the way, so the table holds only tokens that could still be presented.
+   */
+  async revokeToken(jti: string, userId: number, expiresAt: number, now: number): Promise<void> {
+    await this.db.deleteFrom('revoked_tokens').where('expires_at', '<=', now).execute();
+    if (expiresAt <= now) return;
+    await this.db.insertInto('revoked_tokens').values({ jti, user_id: userId, expires_at: expiresAt }).onConflict((oc) => oc.column('jti').doNothing()).execute();
+  }
+
+  /** Whether `jti` is logged out (tests and diagnostics; authentication uses `authState`). */
+  async isRevoked(jti: string): Promise<boolean> {
+    return (await this.db.selectFrom('revoked_tokens').select('jti').where('jti', '=', jti).executeTakeFirst()) !== undefined;
   }
 
   async exists(email: string, username: string): Promise<boolean> {

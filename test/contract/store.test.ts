@@ -175,6 +175,50 @@ function storeContract(name: string, factory: Factory, options: { skip?: string;
       });
     });
 
+    test('users: credential generation moves on with each password change; logged-out tokens are kept until their expiry, then pruned', async () => {
+      await withStore(factory, async ({ store, peer }) => {
+        const [a, b] = await addUsers(store, 'gen-a', 'gen-b');
+        const maybe = (id: number, ids: string[] = []) => store.read((r) => r.users.authState(id, ids));
+        const state = async (id: number, ids: string[] = []) => (await maybe(id, ids)) ?? assert.fail(`no user ${id}`);
+        assert.deepEqual(await state(a.id), { username: 'gen-a', deleted: false, generation: 0, revoked: false });
+        assert.equal(await maybe(a.id + 1000), null);
+        assert.equal((await store.read((r) => r.users.credentials('gen-a@example.test')))?.token_generation, 0);
+
+        assert.equal(await store.write((tx) => tx.users.setPassword(a.id, 'new-hash')), 1);
+        assert.equal(await store.write((tx) => tx.users.setPassword(a.id, 'newer-hash')), 2);
+        const creds = await store.read((r) => r.users.credentialsById(a.id));
+        assert.deepEqual([creds?.password_hash, creds?.token_generation, creds?.user.id], ['newer-hash', 2, a.id]);
+        assert.equal((await store.read((r) => r.users.credentials('gen-a')))?.token_generation, 2, 'read with the hash at login');
+        assert.equal((await state(b.id)).generation, 0, 'other users keep theirs');
+
+        await store.write((tx) => tx.users.revokeToken('jti-1', a.id, T0 + 1000, T0));
+        await store.write((tx) => tx.users.revokeToken('jti-1', a.id, T0 + 1000, T0)); // twice: no error
+        assert.equal((await state(a.id, ['jti-1'])).revoked, true);
+        assert.equal((await state(a.id, ['jti-2', 'jti-1'])).revoked, true, 'the token or its session');
+        assert.equal((await state(a.id, ['jti-2'])).revoked, false);
+        assert.equal((await state(a.id, [])).revoked, false);
+        assert.equal(await store.read((r) => r.users.isRevoked('jti-1')), true);
+
+        // A token already past its expiry is not stored; a later write prunes rows past theirs.
+        await store.write((tx) => tx.users.revokeToken('jti-old', a.id, T0 + 1500, T0 + 2000));
+        assert.equal(await store.read((r) => r.users.isRevoked('jti-old')), false);
+        assert.equal(await store.read((r) => r.users.isRevoked('jti-1')), false, 'pruned: expired at T0+1000');
+        await store.write((tx) => tx.users.revokeToken('jti-3', b.id, T0 + 9000, T0 + 2000));
+        assert.equal((await state(b.id, ['jti-3'])).revoked, true);
+        assert.equal((await store.read((r) => r.db.selectFrom('revoked_tokens').select('jti').execute())).length, 1);
+
+        await store.write((tx) => tx.users.setDeleted(b.id, true, T0 + 3));
+        assert.equal((await state(b.id, ['jti-3'])).deleted, true);
+
+        // Another node reads the same rows: a revocation holds on every node.
+        if (peer) {
+          const other = await peer();
+          assert.deepEqual(await other.read((r) => r.users.authState(b.id, ['jti-3'])), { username: 'gen-b', deleted: true, generation: 0, revoked: true });
+          assert.equal((await other.read((r) => r.users.authState(a.id, [])))?.generation, 2);
+        }
+      });
+    });
+
     // -- spaces and members -------------------------------------------------------------------------
     test('spaces: members with roles, role changes, removal, listing and soft delete', async () => {
       await withStore(factory, async ({ store }) => {

@@ -153,7 +153,7 @@ export function fakeWorld(o: { head?: number; heartbeatSeconds?: number; command
     authenticate: async (c: Credentials): Promise<Principal> => {
       const uid = tokens.get(c.token);
       if (uid === undefined) throw new HeraldError('unauthenticated', 'invalid token');
-      return { actor: { userId: uid, server: false }, claims: { purpose: c.purpose ?? 'api' } };
+      return { actor: { userId: uid, server: false }, claims: { purpose: c.purpose ?? 'api' }, token: null };
     },
     issueToken: async (userId) => `token-${userId}`,
     commands,

@@ -1,6 +1,7 @@
 // Authorisation, credentials: every kind of bad token (forged, expired, alg none, wrong purpose, foreign,
-// no exp, unknown or deleted user, malformed; revoked as a todo) on every transport and by session
-// cookie. Zero get in; the same probes let a valid token in, so a refusal means something.
+// no exp, no jti, non-canonical or unknown or deleted user, malformed, logged out, from before a password
+// change) on every transport and by session cookie. Zero get in; the same probes let a valid token in,
+// so a refusal means something.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { API_KEY, JWT_SECRET } from '../helpers/constants.js';
@@ -64,6 +65,9 @@ test('bad credentials get in nowhere: every kind of bad token on every transport
     ['wrong purpose (RTM token as API token and back)', { api: aliceRtm, rtm: alice.token }, alice.id],
     ['foreign (signed with another secret)', { api: await probe.signed(OTHER_SECRET, apiClaims, 3600), rtm: await probe.signed(OTHER_SECRET, rtmClaims, 3600) }, alice.id],
     ['no exp claim', { api: await probe.signed(JWT_SECRET, apiClaims, null), rtm: await probe.signed(JWT_SECRET, rtmClaims, null) }, alice.id],
+    ['no jti claim (cannot be revoked)', { api: await probe.signed(JWT_SECRET, { ...apiClaims, jti: undefined }, 3600), rtm: await probe.signed(JWT_SECRET, { ...rtmClaims, jti: undefined }, 3600) }, alice.id],
+    ['no credential generation (gen)', { api: await probe.signed(JWT_SECRET, { ...apiClaims, gen: undefined }, 3600), rtm: await probe.signed(JWT_SECRET, { ...rtmClaims, gen: undefined }, 3600) }, alice.id],
+    ['user id in a non-canonical form (1e0)', { api: await probe.signed(JWT_SECRET, { sub: `${a}e0`, purpose: 'api' }, 3600), rtm: await probe.signed(JWT_SECRET, { sub: `0${a}`, purpose: 'rtm', user_id: alice.id }, 3600) }, alice.id],
     ['unknown user id', { api: await probe.signed(JWT_SECRET, { sub: '999999', purpose: 'api' }, 3600), rtm: await probe.signed(JWT_SECRET, { sub: '999999', purpose: 'rtm', user_id: 999999 }, 3600) }, 999999],
     ['user id that is not a number', { api: await probe.signed(JWT_SECRET, { sub: 'alice', purpose: 'api' }, 3600), rtm: await probe.signed(JWT_SECRET, { sub: 'alice', purpose: 'rtm', user_id: alice.id }, 3600) }, alice.id],
     ['rtm token whose user_id claim names someone else', { api: 'x', rtm: await probe.signed(JWT_SECRET, { sub: a, purpose: 'rtm', user_id: bob.id }, 3600) }, alice.id],
@@ -95,17 +99,45 @@ test('bad credentials get in nowhere: every kind of bad token on every transport
   assert.deepEqual(wrongForm.map((r) => `${r.name} → ${r.v.transport} (${r.v.detail})`), []);
 });
 
-test(
-  'a revoked token (after logout or a password change) is refused on every transport',
-  { todo: 'UNFINISHED: owned by commands (token revocation on logout / password change is not built yet; issue 8)' },
-  async () => {
-    const erin = await newUser(srv.url, 'erin');
-    const erinRtm = await rtmToken(erin.token);
-    assert.equal((await api(srv.url, 'POST', '/api/auth/logout', erin.token)).status, 204);
-    const after = await allTransports({ api: erin.token, rtm: erinRtm }, erin.id);
-    assert.deepEqual(after.filter((v) => v.accepted).map((v) => v.transport), []);
-  },
-);
+async function login(u: TestUser): Promise<string> {
+  const r = await api<{ token: string }>(srv.url, 'POST', '/api/v1/user.login', undefined, { email: u.email, password: PASSWORD });
+  assert.equal(r.status, 200);
+  return r.body.token;
+}
+
+const PASSWORD = 'correct horse battery'; // test/helpers/server.ts newUser
+const accepted = (vs: probe.Verdict[]) => vs.filter((v) => v.accepted).map((v) => `${v.transport} (${v.detail})`);
+const refused = (vs: probe.Verdict[]) => vs.filter((v) => !v.accepted).map((v) => `${v.transport} (${v.detail})`);
+
+test('a revoked token (after logout or a password change) is refused on every transport', async () => {
+  const erin = await newUser(srv.url, 'erin');
+  const laptop = await login(erin);
+  const erinRtm = await rtmToken(erin.token);
+
+  // Logout (Tracim's route, bearer token) revokes that token and the RTM token issued from it, nothing else.
+  assert.equal((await api(srv.url, 'POST', '/api/auth/logout', erin.token)).status, 204);
+  const afterLogout = await allTransports({ api: erin.token, rtm: erinRtm }, erin.id);
+  const laptopRtm = await rtmToken(laptop);
+  const otherSession = await allTransports({ api: laptop, rtm: laptopRtm }, erin.id);
+
+  // A password change revokes every earlier token of the user, RTM tokens included; the fresh token works.
+  const changed = await api<{ token: string }>(srv.url, 'PUT', '/api/v1/me/password', laptop, { current_password: PASSWORD, new_password: 'a new password 2' });
+  assert.equal(changed.status, 200);
+  const afterChange = await allTransports({ api: laptop, rtm: laptopRtm }, erin.id);
+  const fresh = await allTransports({ api: changed.body.token, rtm: await rtmToken(changed.body.token) }, erin.id);
+
+  report('authz-revoked', {
+    tried: afterLogout.length + afterChange.length,
+    accepted: accepted(afterLogout).length + accepted(afterChange).length,
+    control_accepted: `${otherSession.length + fresh.length - refused(otherSession).length - refused(fresh).length}/${otherSession.length + fresh.length}`,
+  });
+  assert.deepEqual(accepted(afterLogout), [], 'a logged-out token and its RTM token get in nowhere');
+  assert.deepEqual(accepted(afterChange), [], 'tokens from before the password change get in nowhere');
+  assert.deepEqual(refused(otherSession), [], "logging one session out leaves the user's other session working");
+  assert.deepEqual(refused(fresh), [], 'the token returned by the password change works everywhere');
+  // Refused the way a bad token is: 401 over HTTP, 4001 for ws_auth.
+  assert.deepEqual([...afterLogout, ...afterChange].filter((v) => v.detail !== '401' && v.detail !== 'close 4001').map((v) => `${v.transport} (${v.detail})`), []);
+});
 
 test(
   "a deleted user's open realtime connections are closed at once",

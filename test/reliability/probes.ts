@@ -1,6 +1,7 @@
 // One probe per transport for the authorisation tests: presents a credential the way that transport's
 // client does and says whether Herald let it in. Every probe answers "accepted" only on real access.
 import { SignJWT } from 'jose';
+import { randomBytes } from 'node:crypto';
 import { WsClient, SseStream, isRefused } from '../helpers/realtime.js';
 
 export interface Verdict {
@@ -81,9 +82,13 @@ export interface TokenClaims {
   [k: string]: unknown;
 }
 
-/** HS256 with `secret`; `exp` relative to now in seconds, or null for no expiry. */
+/**
+ * HS256 with `secret`; `exp` relative to now in seconds, or null for no expiry. Carries the revocation
+ * claims a Herald token has (a random `jti`, credential generation `gen` 0) unless `claims` overrides them
+ * (`undefined` leaves one out), so each case is refused for its own reason.
+ */
 export function signed(secret: string, claims: TokenClaims, expIn: number | null): Promise<string> {
-  const jwt = new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuedAt(now() - 10);
+  const jwt = new SignJWT({ jti: randomBytes(12).toString('base64url'), gen: 0, ...claims }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuedAt(now() - 10);
   if (expIn !== null) jwt.setExpirationTime(now() + expIn);
   return jwt.sign(key(secret));
 }

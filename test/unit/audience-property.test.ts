@@ -236,7 +236,7 @@ async function run(initial: { owner: number; members: number[] }, ops: readonly 
   const runtime = new Runtime(store, bus, { openSignup: true, callUrlBase: 'https://meet.example/' });
   const ephemeral = new Ephemeral(store, bus, { typingBurst: 3, typingIntervalMs: 1000, checkPost: async () => undefined , spacesOf: () => [] });
   const gateway = new Gateway(store, bus, new MembershipIndex(), new Metrics(), pino({ level: 'silent' }), { maxHeld: 10_000, gapWaitMs: 10, presenceChanged: () => undefined });
-  const commands = commandTable({ runtime, ephemeral, issueToken: async (id) => `token-${id}`, audienceSize: () => 0 });
+  const commands = commandTable({ runtime, ephemeral, issueToken: async (id) => `token-${id}`, closeConnections: () => undefined, audienceSize: () => 0 });
   try {
     const users = await Promise.all(
       Array.from({ length: USERS }, async (_, i) => (await call(commands, 'users.register', ANONYMOUS, { email: `user${i}@example.test`, username: `user${i}`, password: 'pw-123456' })).user),

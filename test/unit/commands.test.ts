@@ -18,8 +18,12 @@ async function setup() {
   const counted: string[] = [];
   const runtime = new Runtime(store, bus, { openSignup: true, callUrlBase: 'https://meet.example/' }, { appended: { inc: ({ type }) => counted.push(type) } });
   const ephemeral = new Ephemeral(store, bus, { typingBurst: 3, typingIntervalMs: 1000, checkPost: (a, s) => runtime.read(a, (c) => checkUpload(c, s)) , spacesOf: () => [] });
-  const commands = commandTable({ runtime, ephemeral, issueToken: async (id) => `token-${id}`, audienceSize: () => 0 }, { checkOutput: true });
-  return { store, bus, commands, counted, close: async () => (await bus.close(), await store.close()) };
+  const closes: { userId: number; reason: string; tokens?: readonly string[] }[] = [];
+  const commands = commandTable(
+    { runtime, ephemeral, issueToken: async (id, generation) => `token-${id}-gen${generation}`, closeConnections: (o) => void closes.push(o), audienceSize: () => 0 },
+    { checkOutput: true },
+  );
+  return { store, bus, commands, counted, closes, close: async () => (await bus.close(), await store.close()) };
 }
 
 const rejects = async (p: Promise<unknown>, code: string) =>
@@ -52,7 +56,7 @@ test('anonymous callers run only sign-up and login; internal commands need serve
   try {
     await rejects(commands.run('spaces.list', ANONYMOUS, {}), 'unauthenticated');
     const { user, token } = await call(commands, 'users.register', ANONYMOUS, { email: 'a@example.test', password: 'long enough', username: 'ab' });
-    assert.equal(token, `token-${user.id}`);
+    assert.equal(token, `token-${user.id}-gen0`);
     const { space } = await call(commands, 'spaces.create', asUser(user.id), { name: 'x' });
     // files.add takes a storage key: a client-facing run of it is an unknown command.
     const add = { space_id: space.id, name: 'f', mimetype: 'text/plain', size: 1, storage_key: 'k-1' };
@@ -145,6 +149,34 @@ test('results match their schemas across the aggregates, and events are counted 
     const before = counted.length;
     await rejects(call(commands, 'spaces.delete', B, { space_id: space.id }), 'forbidden');
     assert.equal(counted.length, before);
+  } finally {
+    await close();
+  }
+});
+
+test('logout is internal (a client cannot name the token to revoke); password changes close the user’s connections and hand a token only to the user themself', async () => {
+  const { commands, store, closes, close } = await setup();
+  try {
+    const reg = async (n: string) => (await call(commands, 'users.register', ANONYMOUS, { email: `${n}@example.test`, password: 'long enough', username: n })).user;
+    const alice = await reg('alice');
+    const bob = await reg('bob');
+    await rejects(commands.run('users.logout', asUser(alice.id), { token_id: 'j1', expires_at: Date.now() + 60_000 }), 'bad_request');
+    await call(commands, 'users.logout', asUser(alice.id), { token_id: 'j1', expires_at: Date.now() + 60_000 }, { internal: true });
+    assert.equal(await store.read((r) => r.users.isRevoked('j1')), true);
+    assert.deepEqual(closes.splice(0), [{ userId: alice.id, tokens: ['j1'], reason: 'logged out' }]);
+    await rejects(commands.run('users.logout', SERVER, { token_id: 'j2', expires_at: Date.now() + 60_000 }, { internal: true }), 'bad_request');
+
+    await rejects(call(commands, 'users.change_password', asUser(alice.id), { current_password: 'wrong one', new_password: 'new enough' }), 'forbidden');
+    await rejects(call(commands, 'users.change_password', asUser(alice.id), { new_password: 'new enough' }), 'bad_request');
+    await rejects(call(commands, 'users.change_password', asUser(bob.id), { user_id: alice.id, current_password: 'long enough', new_password: 'new enough' }), 'forbidden');
+    assert.deepEqual(closes, [], 'nothing closed by a refused change');
+    const own = await call(commands, 'users.change_password', asUser(alice.id), { current_password: 'long enough', new_password: 'new enough' });
+    assert.equal(own.token, `token-${alice.id}-gen1`, 'a fresh token of the new generation');
+    assert.deepEqual(closes.splice(0), [{ userId: alice.id, reason: 'the password was changed: log in again' }]);
+    const byKey = await call(commands, 'users.change_password', SERVER, { user_id: alice.id, new_password: 'newer enough' });
+    assert.equal(byKey.token, undefined);
+    assert.equal((await call(commands, 'users.login', ANONYMOUS, { email: 'alice@example.test', password: 'newer enough' })).token, `token-${alice.id}-gen2`);
+    await rejects(call(commands, 'users.change_password', SERVER, { new_password: 'newer enough' }), 'bad_request');
   } finally {
     await close();
   }

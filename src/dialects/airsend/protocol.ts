@@ -9,6 +9,7 @@ import type { Delivered } from '../../events/types.js';
 import { Payload, type Connection } from '../../gateway/connection.js';
 import type { CursorSink, FeedCursor } from '../../gateway/cursor.js';
 import type { CloseReason, LiveConnection, Registration } from '../../gateway/registry.js';
+import type { TokenInfo } from '../../gateway/auth.js';
 import type { DialectHost } from '../plugin.js';
 import type { Renderer, View } from '../render.js';
 import { AIRSEND_CLOSE, parseFrame } from './commands.js';
@@ -34,6 +35,8 @@ export class AirSendSession implements CursorSink, LiveConnection {
   readonly transport: string;
   state: AirSendState = 'awaiting_auth';
   userId = 0;
+  /** The ws_token the connection authenticated with (logging out its session closes the connection). */
+  token: TokenInfo | null = null;
   private cursor: FeedCursor | null = null;
   private registration: Registration | null = null;
   private readonly queued: (string | null)[] = [];
@@ -94,6 +97,7 @@ export class AirSendSession implements CursorSink, LiveConnection {
     try {
       const principal = await this.d.host.authenticate({ token: parsed.command.auth_token, purpose: 'rtm' });
       this.userId = principal.actor.userId!;
+      this.token = principal.token;
       claims = principal.claims;
       if (claims.user_id !== undefined && claims.user_id !== this.userId) throw new HeraldError('unauthenticated', 'invalid token');
     } catch (e) {

@@ -56,7 +56,7 @@ function fingerprint(): string {
 export function rtmConnectRoute(app: FastifyInstance, host: DialectHost, ttlSeconds: number): void {
   const handler = async (req: FastifyRequest) => {
     const actAs = req.headers['x-herald-user'];
-    const { actor } = await host.authenticate({ token: bearerToken(req.headers.authorization, undefined) ?? '', allowServer: true, actAs: typeof actAs === 'string' ? actAs : undefined });
+    const { actor, token } = await host.authenticate({ token: bearerToken(req.headers.authorization, undefined) ?? '', allowServer: true, actAs: typeof actAs === 'string' ? actAs : undefined });
     if (actor.userId === null) throw new HeraldError('bad_request', 'rtm.connect needs a user: log in with user.login, or act as a user with X-Herald-User');
     const userId = actor.userId;
     const { position, epoch } = await host.feeds.head();
@@ -69,7 +69,8 @@ export function rtmConnectRoute(app: FastifyInstance, host: DialectHost, ttlSeco
       herald_position: position,
       herald_epoch: epoch,
     };
-    const ws_token = await host.issueToken(userId, { purpose: 'rtm', ttlSeconds, claims });
+    // Part of the caller's login session: logging it out (or a password change) revokes this token too.
+    const ws_token = await host.issueToken(userId, { purpose: 'rtm', ttlSeconds, claims, parent: token ?? undefined });
     return { meta: { ok: true }, rtm: { ws_endpoint: wsEndpoint(host, req), ws_token } };
   };
   const schema = {

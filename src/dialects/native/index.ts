@@ -2,7 +2,7 @@
 // See docs/protocol.md.
 import { Type } from '@sinclair/typebox';
 import { HeraldError } from '../../core/errors.js';
-import { bearerToken } from '../../gateway/auth.js';
+import { bearerToken, type TokenInfo } from '../../gateway/auth.js';
 import { parsePosition } from '../../gateway/position.js';
 import { dialectPlugin, type DialectHost } from '../plugin.js';
 import { NativeSession, type NativeOptions } from './protocol.js';
@@ -12,11 +12,11 @@ const Config = Type.Object({
   readIntervalMs: Type.Integer({ minimum: 1, maximum: 60_000, default: 200, env: 'HERALD_NATIVE_READ_INTERVAL_MS', description: 'then one more per this many ms' }),
 });
 
-/** A user token, never the server API key: a stream belongs to a user. */
-async function userOf(host: DialectHost, token: string | undefined): Promise<number> {
-  const { actor } = await host.authenticate({ token: token ?? '' });
-  if (actor.userId === null) throw new HeraldError('unauthenticated', 'connect with a user token');
-  return actor.userId;
+/** A user token, never the server API key: a stream belongs to a user (and is closed when its token is logged out). */
+async function userOf(host: DialectHost, token: string | undefined): Promise<{ userId: number; token: TokenInfo | null }> {
+  const p = await host.authenticate({ token: token ?? '' });
+  if (p.actor.userId === null) throw new HeraldError('unauthenticated', 'connect with a user token');
+  return { userId: p.actor.userId, token: p.token };
 }
 
 export const nativePlugin = dialectPlugin({
@@ -33,8 +33,8 @@ export const nativePlugin = dialectPlugin({
           accept: async (req) => {
             const resume = parsePosition(req.query.get('resume'));
             const epoch = req.query.get('epoch');
-            const userId = await userOf(host, bearerToken(req.headers.authorization, req.query.get('access_token') ?? undefined));
-            return (conn) => run(new NativeSession(host, conn, userId, options), resume, epoch);
+            const who = await userOf(host, bearerToken(req.headers.authorization, req.query.get('access_token') ?? undefined));
+            return (conn) => run(new NativeSession(host, conn, who.userId, options, who.token), resume, epoch);
           },
         },
       ],
@@ -50,9 +50,9 @@ export const nativePlugin = dialectPlugin({
           },
           accept: async (req, resume) => {
             const q = req.query as { access_token?: string; epoch?: string };
-            const userId = await userOf(host, bearerToken(req.headers.authorization, q.access_token));
+            const who = await userOf(host, bearerToken(req.headers.authorization, q.access_token));
             const position = resume();
-            return (conn) => run(new NativeSession(host, conn, userId, options), position, q.epoch ?? null);
+            return (conn) => run(new NativeSession(host, conn, who.userId, options, who.token), position, q.epoch ?? null);
           },
         },
       ],

@@ -9,6 +9,7 @@ import type { Delivered } from '../../events/types.js';
 import { Payload, type Connection } from '../../gateway/connection.js';
 import type { FeedCursor, CursorSink } from '../../gateway/cursor.js';
 import type { CloseReason, LiveConnection, Registration } from '../../gateway/registry.js';
+import type { TokenInfo } from '../../gateway/auth.js';
 import type { DialectHost } from '../plugin.js';
 import { nativeRenderer, envelope } from './render.js';
 import { parseEnvelope, runCommand } from './commands.js';
@@ -48,6 +49,8 @@ export class NativeSession implements CursorSink, LiveConnection {
     private readonly conn: Connection,
     readonly userId: number,
     private readonly o: NativeOptions,
+    /** The token the connection was opened with (logging it out closes the connection). */
+    readonly token: TokenInfo | null = null,
   ) {
     this.reads = new Throttle(o.readBurst, o.readIntervalMs);
   }

@@ -4,7 +4,6 @@
 // event (ignored by onmessage) and continues from the head.
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
-import type { Actor } from '../../core/actor.js';
 import { HeraldError, forbidden, notFound } from '../../core/errors.js';
 import type { Delivered } from '../../events/types.js';
 import { credentialsOf } from '../../gateway/http-auth.js';
@@ -12,6 +11,7 @@ import { Payload, type Connection } from '../../gateway/connection.js';
 import type { CursorSink, FeedCursor } from '../../gateway/cursor.js';
 import type { SseListener } from '../../gateway/listeners.js';
 import type { CloseReason, LiveConnection, Registration } from '../../gateway/registry.js';
+import type { Principal } from '../../gateway/auth.js';
 import type { DialectHost } from '../plugin.js';
 import { tracimRenderer } from './render.js';
 import { SESSION_COOKIE } from './routes/deps.js';
@@ -21,10 +21,10 @@ const UserParam = Type.Object({ user_id: Type.Integer({ minimum: 1, maximum: 2 *
 const StreamQuery = Type.Object({ last_event_id: Type.Optional(Type.String({ maxLength: 32 })), access_token: Type.Optional(Type.String()) });
 
 /** Bearer token / API key (as the HTTP API), `access_token` query, or the login session cookie. */
-async function streamActor(host: DialectHost, req: FastifyRequest): Promise<Actor> {
+async function streamPrincipal(host: DialectHost, req: FastifyRequest): Promise<Principal> {
   const credentials = credentialsOf(req, SESSION_COOKIE);
   if (credentials === null) throw new HeraldError('unauthenticated', 'log in (session cookie) or send a bearer token');
-  return (await host.authenticate(credentials)).actor;
+  return host.authenticate(credentials);
 }
 
 export type TracimStreamState = 'opening' | 'live' | 'closed';
@@ -40,6 +40,8 @@ export class TracimStreamSession implements CursorSink, LiveConnection {
     private readonly host: DialectHost,
     private readonly conn: Connection,
     readonly userId: number,
+    /** The token the stream was opened with (logging it out closes the stream). */
+    readonly token: Principal['token'] = null,
   ) {
     this.transport = conn.transport;
     this.registration = host.connections.register(this);
@@ -105,7 +107,8 @@ export function tracimStream(host: DialectHost): SseListener {
     async accept(req, resume) {
       const userId = (req.params as { user_id: number }).user_id;
       // The user themself, an administrator, or the server API key; the user must exist.
-      const actor = await streamActor(host, req);
+      const principal = await streamPrincipal(host, req);
+      const actor = principal.actor;
       if (actor.userId !== userId && !actor.server) {
         const me = actor.userId === null ? null : await host.users.find(actor.userId);
         if (!me?.is_admin) throw forbidden("only the user themself or an administrator may read this user's live messages");
@@ -113,7 +116,7 @@ export function tracimStream(host: DialectHost): SseListener {
       const user = await host.users.find(userId);
       if (user === null || user.deleted) throw notFound('user');
       const position = resume();
-      return (conn: Connection) => void new TracimStreamSession(host, conn, userId).start(position);
+      return (conn: Connection) => void new TracimStreamSession(host, conn, userId, principal.token).start(position);
     },
   };
 }

@@ -7,7 +7,9 @@ import { send } from '../http.js';
 
 const STREAMS = /\/live_messages$|^\/api\/v1\/events$/;
 /** Cases that may end the fuzzer's own session or objects run last, so most cases see intact fixtures. */
-const DESTRUCTIVE = /logout|trashed(?!\/restore)|^delete /i;
+const DESTRUCTIVE = /logout|password|trashed(?!\/restore)|^delete /i;
+/** Routes the server key would use to reset the fixtures' passwords (ending the sessions the test relies on). */
+const PASSWORD = /\/password$/;
 
 interface Route {
   method: string;
@@ -50,6 +52,7 @@ function query(r: Route, t: Target, rng: Rng): string {
 
 function credentials(r: Route, t: Target, rng: Rng): Record<string, string> {
   const x = rng.next();
+  if (PASSWORD.test(r.template) && x >= 0.86) return { authorization: `Bearer ${t.token()}` };
   if (x < 0.72) return { authorization: `Bearer ${t.token()}` };
   if (x < 0.8) return {};
   if (x < 0.86) return { authorization: rng.pick(['Bearer', 'Bearer ', 'Basic Zm9vOmJhcg==', `Bearer ${t.token()}x`, 'Bearer a.b.c', `bearer  ${t.token()}`]) };
