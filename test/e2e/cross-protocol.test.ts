@@ -9,6 +9,9 @@ import { connectMqtt, dinoClient, eventTopic, post, startMqttServer } from './mq
 import { StompTestClient, openChat } from './stomp-client.js';
 
 let srv: TestServer;
+
+const within = <T>(ms: number, p: Promise<T>, what: string): Promise<T> =>
+  Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} after ${ms} ms`)), ms).unref())]);
 before(async () => {
   srv = await startMqttServer();
 });
@@ -77,5 +80,29 @@ test('one chat: a STOMP user, a Dino user and an AirSend user see each other’s
     await stomp.disconnect();
     await air.close();
     await dino.client.endAsync();
+  }
+});
+
+test('revocation reaches the broker protocols: logging out a token closes the MQTT and STOMP connections opened with it; another token’s connections stay', async () => {
+  const u = await newUser(srv.url, 'leaver');
+  const second = await api<{ token: string }>(srv.url, 'POST', '/api/v1/user.login', undefined, { email: u.email, password: 'correct horse battery' });
+  assert.equal(second.status, 200);
+  const mqtt = await connectMqtt(srv, 'tcp', { username: u.username, password: u.token });
+  const stomp = await StompTestClient.connect(srv, u);
+  const other = await connectMqtt(srv, 'tcp', { username: u.username, password: second.body.token });
+  const mqttGone = new Promise<number | undefined>((resolve) => mqtt.client.once('disconnect', (p) => resolve(p.reasonCode)));
+  const stompGone = new Promise<string>((resolve) => stomp.client.onStompError = (f) => resolve(f.headers.message));
+  try {
+    assert.equal((await api(srv.url, 'POST', '/api/v1/user.logout', u.token)).status, 204);
+    assert.equal(await within(3000, mqttGone, 'the MQTT connection stayed open'), 0x87, 'MQTT: DISCONNECT 0x87 (not authorized)');
+    assert.match(await within(3000, stompGone, 'the STOMP connection stayed open'), /closed by the server/);
+    // The other session is untouched: it still gets what it subscribes to.
+    await other.client.subscribeAsync('public/after-logout', { qos: 1 });
+    await other.client.publishAsync('public/after-logout', 'still here', { qos: 1 });
+    assert.equal((await other.next((m) => m.topic === 'public/after-logout')).text, 'still here');
+  } finally {
+    await mqtt.client.endAsync(true);
+    await stomp.disconnect().catch(() => undefined);
+    await other.client.endAsync();
   }
 });

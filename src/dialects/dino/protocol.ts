@@ -3,6 +3,7 @@
 // Packets are framed by mqtt-packet (mqtt/codec.ts) and, once live, handled one at a time in arrival
 // order (handlers/). The session is the broker core's SessionSink (generic namespaces), owns an EventFeed
 // (the user's event topic, from the log), and is a LiveConnection (presence, control orders).
+import type { TokenInfo } from '../../gateway/auth.js';
 import type { IConnectPacket, Packet } from 'mqtt-packet';
 import { ANONYMOUS, type Actor } from '../../core/actor.js';
 import { Fifo } from '../../broker/fifo.js';
@@ -29,6 +30,8 @@ export class MqttSession implements MqttContext, SessionSink, LiveConnection, Lo
   state: MqttState = 'awaiting_connect';
   version: MqttVersion = 5;
   userId = 0;
+  /** The token this connection authenticated with (LiveConnection: a logout of it closes us). */
+  token: TokenInfo | null = null;
   principal: Actor = ANONYMOUS;
   broker: BrokerConnection | null = null;
   events: EventFeed | null = null;
@@ -160,6 +163,7 @@ export class MqttSession implements MqttContext, SessionSink, LiveConnection, Lo
     this.version = plan.version;
     this.wire.version = plan.version;
     this.userId = plan.userId;
+    this.token = plan.token;
     this.principal = plan.principal;
     this.problemInfo = plan.requestProblemInformation;
     this.wire.problemInfo = plan.requestProblemInformation;

@@ -3,6 +3,7 @@
 // Bytes go through one incremental parser (several frames per message, a frame split across messages);
 // frames are handled one at a time, in order, by handlers/ (one per frame). A protocol violation is an
 // ERROR frame and the end of the connection; a refused chat command is a message on /user/queue/errors.
+import type { TokenInfo } from '../../gateway/auth.js';
 import { asUser, type Actor } from '../../core/actor.js';
 import { HeraldError } from '../../core/errors.js';
 import type { CloseReason as BrokerCloseReason, Connection as BrokerConnection, Delivery, SessionSink } from '../../broker/index.js';
@@ -37,6 +38,8 @@ export class StompSession implements SessionContext, LiveConnection, SessionSink
   readonly transport: string;
   state: StompState = 'awaiting_connect';
   userId = 0;
+  /** The token this connection authenticated with (LiveConnection: a logout of it closes us). */
+  token: TokenInfo | null = null;
   actor: Actor = asUser(0);
   version: StompVersion = '1.2';
   readonly subs = new Subscriptions();
@@ -125,6 +128,7 @@ export class StompSession implements SessionContext, LiveConnection, SessionSink
     try {
       const principal = await host.authenticate(t.credentials);
       this.userId = principal.actor.userId!;
+      this.token = principal.token;
     } catch (e) {
       const detail = e instanceof HeraldError ? e.message : 'invalid credentials';
       return this.fail(new StompError('authentication failed', detail), undefined, STOMP_CLOSE.policy);

@@ -24,7 +24,7 @@ test('members.join: open spaces only; members.leave: conflict when not a member 
   const bus = new MemoryBus();
   const runtime = new Runtime(store, bus, { openSignup: true, callUrlBase: 'https://meet.example/' }, { appended: { inc: () => undefined } });
   const ephemeral = new Ephemeral(store, bus, { typingBurst: 3, typingIntervalMs: 1000, checkPost: (a, s) => runtime.read(a, (c) => checkUpload(c, s)), spacesOf: () => [] });
-  const commands = commandTable({ runtime, ephemeral, issueToken: async (id) => `token-${id}`, audienceSize: () => 0 }, { checkOutput: true });
+  const commands = commandTable({ runtime, ephemeral, issueToken: async (id) => `token-${id}`, closeConnections: () => undefined, audienceSize: () => 0 }, { checkOutput: true });
   const events: string[] = [];
   bus.events.subscribe((ev) => events.push(ev.type));
   try {

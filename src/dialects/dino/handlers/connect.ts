@@ -1,6 +1,7 @@
 // CONNECT (§3.1): checks the packet, authenticates the user name + Herald token (the one auth path), and
 // works out what the session runs with (keep alive, expiry, will, the client's limits); CONNACK (§3.2)
 // for either outcome. The broker connect and the start happen in protocol.ts.
+import type { TokenInfo } from '../../../gateway/auth.js';
 import { createHash } from 'node:crypto';
 import type { IConnackPacket, IConnectPacket } from 'mqtt-packet';
 import { HeraldError } from '../../../core/errors.js';
@@ -22,6 +23,8 @@ export interface ConnectPlan {
   serverKeepAlive?: number;
   principal: Actor;
   userId: number;
+  /** The token the client connected with (a logout of it closes this connection). */
+  token: TokenInfo | null;
   will?: WillInput;
   clientReceiveMaximum: number;
   clientMaxPacket: number;
@@ -48,9 +51,11 @@ export async function checkConnect(deps: MqttDeps, p: IConnectPacket): Promise<C
   const password = p.password === undefined ? '' : p.password.toString('utf8');
   if (password === '') return refuse(version, RC.notAuthorized, 'not authorized: connect with your user name and a Herald token as the password');
   let principal: Actor;
+  let token: TokenInfo | null;
   try {
     const r = await deps.host.authenticate({ token: password, login: p.username === undefined || p.username === '' ? undefined : p.username });
     principal = r.actor;
+    token = r.token;
   } catch (e) {
     if (!(e instanceof HeraldError)) throw e;
     if (e.code === 'forbidden') return refuse(version, RC.notAuthorized, `not authorized: ${e.message}`);
@@ -94,6 +99,7 @@ export async function checkConnect(deps: MqttDeps, p: IConnectPacket): Promise<C
       serverKeepAlive,
       principal,
       userId: principal.userId,
+      token,
       will,
       clientReceiveMaximum: props.receiveMaximum ?? 65_535,
       clientMaxPacket: props.maximumPacketSize ?? 268_435_460,
