@@ -37,13 +37,18 @@ function reply(res: ServerResponse, status: number, body: unknown): void {
 /** The reference has no users; every message carries this stand-in author so frames weigh what Herald's do. */
 const AUTHOR = { id: 1, uuid: randomUUID(), username: 'bench0', email: 'bench0@example.test', display_name: 'bench0@example.test', has_avatar: false, is_admin: false, last_active_at: Date.now() };
 
+/** Stands in for each group's uuid (same length as Herald's). */
+const GROUP_UUID = randomUUID();
+
 function broadcast(groupId: number, content: string): number {
   const id = ++seq;
   const now = Date.now();
   const members = groups[groupId];
   // The same envelope and message shape as Herald's message.created, stringified once for everyone.
   const message = { id, uuid: randomUUID(), space_id: groupId, space_kind: members.length === 2 ? 'direct' : 'multi', author: AUTHOR, kind: 'message', content, meta: null, parent_id: null, attachments: [], reactions: [], read_by: [], mentions: [], mentions_all: false, is_edited: false, created_at: now, updated_at: now };
-  const text = JSON.stringify({ id, type: 'message.created', at: new Date(now).toISOString(), data: { message } });
+  // Herald's message.created carries the space's summary too (docs/protocol.md), so the reference sends it.
+  const space = { id: groupId, uuid: GROUP_UUID, name: `group ${groupId}`, description: '', kind: message.space_kind, access: 'private', owner_id: 1, created_by: 1, created_at: now, updated_at: now, last_active_at: now, deleted: false };
+  const text = JSON.stringify({ id, type: 'message.created', at: new Date(now).toISOString(), data: { message, space } });
   for (const member of members) {
     const ws = clients.get(member);
     if (ws !== undefined && ws.readyState === WebSocket.OPEN) ws.send(text);

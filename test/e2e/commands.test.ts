@@ -104,6 +104,46 @@ describe('REST from the command table', () => {
     await wb.close();
   });
 
+  test('a native client posts, edits and deletes over its WebSocket; members see each change, outsiders are refused', async () => {
+    const [a, b, outsider] = [await newUser(srv.url), await newUser(srv.url), await newUser(srv.url)];
+    const sid = await group(a, [b]);
+    const [wa, wb, wo] = [await NativeClient.connect(srv.url, a.token), await NativeClient.connect(srv.url, b.token), await NativeClient.connect(srv.url, outsider.token)];
+
+    const posted = await wa.command('post', { space_id: sid, content: 'over the socket' }, 'p1');
+    assert.equal(posted.type, 'command.ack', JSON.stringify(posted.data));
+    assert.equal(posted.data.request_id, 'p1');
+    const message = (posted.data.result as { message: { id: number; space_id: number; content: string; author: { id: number }; is_edited: boolean } }).message;
+    assert.deepEqual([message.space_id, message.content, message.author.id, message.is_edited], [sid, 'over the socket', a.id, false]);
+    const created = await wb.next((f) => f.type === 'message.created');
+    assert.equal((created.data.message as { id: number }).id, message.id, 'the member gets the message the ack names');
+    // The same message over REST: one message, not a copy.
+    const listed = await api<{ messages: { id: number; content: string }[] }>(srv.url, 'GET', `/api/v1/spaces/${sid}/messages`, b.token);
+    assert.deepEqual(listed.body.messages.map((m) => [m.id, m.content]), [[message.id, 'over the socket']]);
+
+    const edited = await wa.command('edit', { message_id: message.id, content: 'edited over the socket' });
+    assert.equal(edited.type, 'command.ack');
+    const updated = await wb.next((f) => f.type === 'message.updated');
+    assert.deepEqual([(updated.data.message as { content: string; is_edited: boolean }).content, (updated.data.message as { is_edited: boolean }).is_edited], ['edited over the socket', true]);
+    // Only the author edits.
+    const notMine = await wb.command('edit', { message_id: message.id, content: 'hijack' });
+    assert.deepEqual([notMine.type, notMine.data.code], ['command.error', 'forbidden']);
+
+    // An outsider can neither post into nor delete from the space, and learns nothing of it.
+    const intrude = await wo.command('post', { space_id: sid, content: 'let me in' });
+    assert.deepEqual([intrude.type, intrude.data.code], ['command.error', 'not_found']);
+    const del = await wo.command('delete', { message_id: message.id });
+    assert.deepEqual([del.type, del.data.code], ['command.error', 'not_found']);
+    // Bad input is refused with what is wrong; the connection stays usable.
+    const bad = await wa.command('post', { space_id: sid });
+    assert.deepEqual([bad.type, bad.data.code], ['command.error', 'bad_request']);
+
+    assert.equal((await wa.command('delete', { message_id: message.id })).type, 'command.ack');
+    const deleted = await wb.next((f) => f.type === 'message.deleted');
+    assert.equal((deleted.data.message as { id: number }).id, message.id);
+    assert.equal(wo.frames.filter((f) => String(f.type).startsWith('message.')).length, 0, 'the outsider received nothing of the space');
+    await Promise.all([wa.close(), wb.close(), wo.close()]);
+  });
+
   test('user.updated carries the same fields from the native API and the Tracim API', async () => {
     const [a, b] = [await newUser(srv.url), await newUser(srv.url)];
     await group(a, [b]);

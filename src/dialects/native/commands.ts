@@ -17,6 +17,10 @@ const Envelope = TypeCompiler.Compile(CommandEnvelopeSchema);
 
 /** Native wire names → command table names; `ping` is answered by the protocol itself. */
 const WIRE = new Map<string, string>([
+  // Posting over the socket spares a chat client an HTTP request per message: same input and result as REST.
+  ['post', 'messages.post'],
+  ['edit', 'messages.edit'],
+  ['delete', 'messages.delete'],
   ['typing', 'typing.start'],
   ['typing_stop', 'typing.stop'],
   ['read', 'reads.mark'],
