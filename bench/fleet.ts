@@ -17,6 +17,11 @@ export class Fleet {
     return new Fleet(clients);
   }
 
+  /** Connection number i (as counted from `first`). */
+  client(i: number): WsClient {
+    return this.clients[i];
+  }
+
   get size(): number {
     return this.clients.length;
   }

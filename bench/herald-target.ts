@@ -74,6 +74,10 @@ export class HeraldTarget implements Target {
     return r.status === 201;
   }
 
+  postFrame(group: Group, content: string): string {
+    return JSON.stringify({ type: 'post', request_id: 0, data: { space_id: group.id, content } });
+  }
+
   async stop(): Promise<void> {
     this.http.close();
     await this.server.stop();

@@ -1,7 +1,7 @@
 // Bench child: the reference, a minimal `ws` broadcast server with the same workload shape as Herald's
 // API but nothing else (no auth, no storage, no resume). Clients connect to /ws?id=<n>; POST /groups
-// {members:[n...]} makes a group; POST /groups/:id/messages {content} stringifies one envelope and
-// ws.send()s it to every connected member.
+// {members:[n...]} makes a group; POST /groups/:id/messages {content} (or a `post` frame on the socket)
+// stringifies one envelope and ws.send()s it to every connected member.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import WebSocket, { WebSocketServer } from 'ws';
@@ -88,6 +88,20 @@ server.on('upgrade', (req: IncomingMessage, socket, head) => {
       if (clients.get(id) === ws) clients.delete(id);
     });
     ws.on('error', () => ws.terminate());
+    // Posting over the socket: {type: "post", request_id, data: {space_id, content}} → command.ack, as Herald.
+    ws.on('message', (data) => {
+      let request_id: unknown = null;
+      try {
+        const frame = JSON.parse(data.toString()) as { type?: string; request_id?: unknown; data?: { space_id?: number; content?: string } };
+        request_id = frame.request_id ?? null;
+        const groupId = frame.data?.space_id;
+        if (frame.type !== 'post' || typeof groupId !== 'number' || groups[groupId] === undefined || typeof frame.data?.content !== 'string') throw new Error('bad post');
+        const message = { id: broadcast(groupId, frame.data.content) };
+        ws.send(JSON.stringify({ type: 'command.ack', data: { request_id, result: { message } } }));
+      } catch {
+        ws.send(JSON.stringify({ type: 'command.error', data: { request_id, code: 'bad_request' } }));
+      }
+    });
     ws.send(JSON.stringify({ type: 'session.welcome', data: { id } }));
   });
 });

@@ -8,9 +8,11 @@ export interface TargetResult {
   idle: IdleResult | null;
   group: StepResult[];
   pairs: StepResult[];
+  /** The 1-to-1 phase again, posting over each poster's WebSocket. */
+  pairsSocket: StepResult[];
 }
 
-export type PhaseKey = 'group' | 'pairs';
+export type PhaseKey = 'group' | 'pairs' | 'pairsSocket';
 
 const P99_RATE = 50_000;
 const P99_LIMIT_MS = 50;
@@ -103,7 +105,7 @@ export function summaryTable(results: TargetResult[]): string {
   const h = results.find((r) => r.name === 'Herald');
   if (h === undefined) return '(Herald was not run: no summary)';
   const ref = results.find((r) => r !== h);
-  const rows = [...phaseRows(h, ref, 'group', 'one group'), ...phaseRows(h, ref, 'pairs', '1-to-1')];
+  const rows = [...phaseRows(h, ref, 'group', 'one group'), ...phaseRows(h, ref, 'pairs', '1-to-1 (HTTP posts)'), ...phaseRows(h, ref, 'pairsSocket', '1-to-1 (WebSocket posts)')];
   if (h.idle) {
     const ratio = ref?.idle ? h.idle.bytesPerConnection / ref.idle.bytesPerConnection : NaN;
     rows.push([`memory per idle connection at ${int(h.idle.connections)}`, kb(h.idle.bytesPerConnection), ref?.idle ? kb(ref.idle.bytesPerConnection) : '', num(ratio, 2), `≤ ${kb(IDLE_LIMIT_BYTES)}`, verdict(h.idle.bytesPerConnection <= IDLE_LIMIT_BYTES)]);

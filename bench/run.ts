@@ -55,9 +55,10 @@ async function bench(name: TargetName, o: BenchOptions): Promise<TargetResult> {
     const group = await runLadder(target, deliveries, groupPhase, o.groupRates, ladder, progress('group'));
     const pairPhase: Phase = { groups: pairs, fanout: 2 };
     const pairSteps = await runLadder(target, deliveries, pairPhase, o.pairRates, ladder, progress('1-to-1'));
+    const socketSteps = await runLadder(target, deliveries, { ...pairPhase, socket: fleet }, o.pairRates, ladder, progress('1-to-1 over WebSocket'));
     if (fleet.dropped() > 0) log(`${tag} the server closed ${fleet.dropped()} of the ${fleet.size} client connections during the run`);
     await fleet.close();
-    return { name: target.name, idle, group, pairs: pairSteps };
+    return { name: target.name, idle, group, pairs: pairSteps, pairsSocket: socketSteps };
   } finally {
     await target.stop();
   }
@@ -87,8 +88,10 @@ async function main(): Promise<void> {
   console.log(summaryTable(results));
   console.log(`\n### One group of ${o.clients} (each message → ${o.clients} deliveries)\n`);
   console.log(stepTable(results, 'group'));
-  console.log(`\n### ${o.clients / 2} 1-to-1 groups (each message → 2 deliveries)\n`);
+  console.log(`\n### ${o.clients / 2} 1-to-1 groups (each message → 2 deliveries), posted over HTTP\n`);
   console.log(stepTable(results, 'pairs'));
+  console.log(`\n### The same, posted as \`post\` commands over each poster's WebSocket\n`);
+  console.log(stepTable(results, 'pairsSocket'));
   console.log('\n### Memory per idle connection\n');
   console.log(idleTable(results));
   if (process.env.BENCH_STOMP === '1') console.log(`\n${await stompFanout(o)}`);

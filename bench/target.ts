@@ -23,5 +23,7 @@ export interface Target {
   createGroup(members: number[]): Promise<Group>;
   /** Posts one message through the server's API as client `poster`; true when accepted. */
   post(group: Group, poster: number, content: string): Promise<boolean>;
+  /** The WebSocket command frame that posts one message (answered by `command.ack`). */
+  postFrame(group: Group, content: string): string;
   stop(): Promise<void>;
 }

@@ -5,12 +5,15 @@ import { performance } from 'node:perf_hooks';
 import { markedContent, type Deliveries } from './deliveries.js';
 import type { Group, Target } from './target.js';
 import { sleep } from './util.js';
+import type { Fleet } from './fleet.js';
 import { machineBusyMicros, waitForQuiet } from './machine.js';
 
 export interface Phase {
   groups: Group[];
   /** Deliveries per message: the group size. */
   fanout: number;
+  /** Post as a `post` command on the poster's own WebSocket instead of an HTTP request. */
+  socket?: Fleet;
 }
 
 export interface LadderOptions {
@@ -79,8 +82,8 @@ async function runStep(target: Target, deliveries: Deliveries, phase: Phase, off
       const group = phase.groups[issued % phase.groups.length];
       const poster = group.members[Math.floor(issued / phase.groups.length) % group.members.length];
       inFlight++;
-      target
-        .post(group, poster, markedContent(step))
+      const content = markedContent(step);
+      (phase.socket ? phase.socket.client(poster).command(target.postFrame(group, content)) : target.post(group, poster, content))
         .then((ok) => (ok ? posted++ : failed++), () => failed++)
         .finally(() => inFlight--);
     }

@@ -15,15 +15,24 @@ export type OnMessage = (payload: Buffer) => void;
 
 /** A client frame: clients must mask, and an all-zero mask key leaves the payload bytes as they are. */
 function clientFrame(opcode: number, payload: Buffer): Buffer {
-  if (payload.length > 125) throw new Error('control payload too long');
-  return Buffer.concat([Buffer.from([0x80 | opcode, 0x80 | payload.length, 0, 0, 0, 0]), payload]);
+  const len = payload.length;
+  const head = len < 126 ? Buffer.from([0x80 | opcode, 0x80 | len]) : Buffer.from([0x80 | opcode, 0x80 | 126, len >> 8, len & 0xff]);
+  if (len > 0xffff) throw new Error('frame too long for the bench client');
+  return Buffer.concat([head, Buffer.from([0, 0, 0, 0]), payload]);
 }
+
+/** Answers to commands start with their type within the first bytes, on both servers: `{"id":null,"type":"command.ack"`. */
+const COMMAND_ANSWER = Buffer.from('"command.');
+const ANSWER_WINDOW = 32;
+const ACK = Buffer.from('"command.ack"');
 
 export class WsClient {
   private rest: Buffer | null = null;
   private closing = false;
   /** The server ended the connection after the welcome (e.g. closed it as a slow consumer). */
   dropped = false;
+  /** Commands sent and not yet answered; both servers answer a connection's commands in order. */
+  private readonly pending: ((ok: boolean) => void)[] = [];
 
   private constructor(
     private readonly socket: Socket,
@@ -55,7 +64,10 @@ export class WsClient {
         socket.removeAllListeners('close');
         socket.removeAllListeners('error');
         socket.on('error', () => socket.destroy());
-        socket.on('close', () => (client.dropped = !client.closing));
+        socket.on('close', () => {
+          client.dropped = !client.closing;
+          for (const resolve of client.pending.splice(0)) resolve(false);
+        });
         resolve(client);
       });
       let head = Buffer.alloc(0);
@@ -98,7 +110,21 @@ export class WsClient {
     if (off < buf.length) this.rest = buf.subarray(off);
   };
 
+  /** Sends one command frame; resolves true on its `command.ack`, false on `command.error` or a drop. */
+  command(text: string): Promise<boolean> {
+    if (!this.socket.writable) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      this.pending.push(resolve);
+      this.socket.write(clientFrame(OP_TEXT, Buffer.from(text)));
+    });
+  }
+
   private frame(opcode: number, payload: Buffer): void {
+    if (this.pending.length > 0 && (opcode === OP_TEXT || opcode === OP_BINARY)) {
+      const at = payload.subarray(0, ANSWER_WINDOW).indexOf(COMMAND_ANSWER);
+      // An answer carries the posted message (and its marker): it is the poster's receipt, not a delivery.
+      if (at >= 0) return this.pending.shift()!(payload.subarray(at, at + ACK.length).equals(ACK));
+    }
     if (opcode === OP_TEXT || opcode === OP_BINARY) this.handler(payload);
     else if (opcode === OP_PING) this.socket.write(clientFrame(0xa, payload));
     else if (opcode === OP_CLOSE) this.socket.end(clientFrame(OP_CLOSE, payload.subarray(0, 2)));
