@@ -1,6 +1,7 @@
 // Messages: post (with attachments, replies and mentions), read, list, edit, delete, and the bot
 // messages that report a change in the transaction of that change.
-import type { MessageKind, MessageView } from '../core/model.js';
+import { randomUUID } from 'node:crypto';
+import type { FileView, MessageKind, MessageView } from '../core/model.js';
 import { badRequest, forbidden } from '../core/errors.js';
 import { can } from '../core/permissions.js';
 import { parseMentions } from '../core/mentions.js';
@@ -22,19 +23,20 @@ export async function post(c: CommandContext, spaceId: number, input: PostInput)
     if (!parent || parent.space_id !== spaceId || parent.deleted) throw badRequest('parent_id is not a message of this space');
   }
   const fileIds = [...new Set(input.attachment_ids ?? [])];
+  const attachments: FileView[] = [];
   for (const fid of fileIds) {
     const f = await c.tx.files.get(fid);
     if (!f || f.deleted || f.space_id !== spaceId) throw badRequest(`attachment ${fid} is not a file of this space`);
+    const { storage_key: _key, deleted: _deleted, ...view } = f;
+    attachments.push(view);
   }
-  const id = await c.tx.messages.insert(
-    { space_id: spaceId, author_id: c.actor.userId, kind: input.kind ?? (fileIds.length ? 'file' : 'message'), content: input.content, meta: input.meta ?? null, parent_id: input.parent_id ?? null, mentions_all: parseMentions(input.content).all },
-    c.now,
-  );
+  const row = { uuid: randomUUID(), space_id: spaceId, author_id: c.actor.userId, kind: input.kind ?? (fileIds.length ? 'file' : 'message'), content: input.content, meta: input.meta ?? null, parent_id: input.parent_id ?? null, mentions_all: parseMentions(input.content).all };
+  const id = await c.tx.messages.insert(row, c.now);
   await c.tx.files.attach(id, fileIds);
   await c.tx.spaces.touch(spaceId, c.now);
   const { mentioned, alerts } = await mentionTargets(c, spaceId, input.content, input.parent_id ?? null);
   if (mentioned.length) await c.tx.messages.setMentions(id, mentioned);
-  const message = (await c.tx.messages.view(id))!;
+  const message = await c.tx.messages.freshView(id, row, c.now, space.kind, attachments, mentioned);
   await c.emit({ type: 'message.created', data: { message, space } });
   await raiseAlerts(c, message, alerts, new Set());
   return message;

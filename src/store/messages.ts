@@ -3,7 +3,7 @@
 import type { Selectable } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import type { DB } from './schema.js';
-import type { MessageKind, MessageView, SpaceKind } from '../core/model.js';
+import type { FileView, MessageKind, MessageView, SpaceKind } from '../core/model.js';
 import { bool, n, type Db } from './db.js';
 import { toFile } from './files.js';
 import type { UserRepo } from './users.js';
@@ -11,6 +11,8 @@ import type { UserRepo } from './users.js';
 export type MessageRow = Selectable<DB['messages']>;
 
 export interface NewMessage {
+  /** Chosen by the caller when it builds the snapshot itself (`freshView`); random otherwise. */
+  uuid?: string;
   space_id: number;
   author_id: number | null;
   kind: MessageKind;
@@ -30,7 +32,7 @@ export class MessageRepo {
     const r = await this.db
       .insertInto('messages')
       .values({
-        uuid: randomUUID(),
+        uuid: m.uuid ?? randomUUID(),
         space_id: m.space_id,
         author_id: m.author_id,
         kind: m.kind,
@@ -90,6 +92,33 @@ export class MessageRepo {
     if (beforeId !== null) q = q.where('id', '<', beforeId);
     const ids = (await q.orderBy('id', 'desc').limit(limit).execute()).map((r) => n(r.id));
     return this.views(ids);
+  }
+
+  /**
+   * The snapshot of a message inserted by this transaction, from what the caller already holds: a new
+   * message has no reactions or receipts yet, so this costs one read (the author) instead of six.
+   */
+  async freshView(id: number, m: NewMessage & { uuid: string }, now: number, spaceKind: SpaceKind, attachments: FileView[], mentions: readonly number[]): Promise<MessageView> {
+    const author = m.author_id === null ? null : ((await this.users.refs([m.author_id])).get(m.author_id) ?? null);
+    return {
+      id,
+      uuid: m.uuid,
+      space_id: m.space_id,
+      space_kind: spaceKind,
+      author,
+      kind: m.kind,
+      content: m.content,
+      meta: m.meta ?? null,
+      parent_id: m.parent_id ?? null,
+      attachments,
+      reactions: [],
+      read_by: [],
+      mentions: [...mentions],
+      mentions_all: m.mentions_all ?? false,
+      is_edited: false,
+      created_at: now,
+      updated_at: now,
+    };
   }
 
   async view(id: number): Promise<MessageView | null> {

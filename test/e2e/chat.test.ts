@@ -10,6 +10,8 @@ interface Msg {
   attachments: { id: number; name: string; size: number; mimetype: string }[];
   reactions: { emoji: string; user: { id: number } }[];
   read_by: { user: { id: number } }[];
+  mentions?: number[];
+  parent_id?: number | null;
 }
 const msgOf = (f: Frame) => f.data.message as Msg;
 
@@ -207,6 +209,21 @@ describe('messages', () => {
     assert.deepEqual((del.data.files as { id: number }[]).map((f) => f.id), [f2.body.file.id]);
     const after = await api<{ message: Msg }>(srv.url, 'GET', `/api/v1/messages/${m.id}`, b.token);
     assert.deepEqual(after.body.message.attachments.map((x) => x.id), [f1.body.file.id]);
+    await ws.close();
+  });
+
+  test('the message a post answers and announces is the message read back later, field for field', async () => {
+    const [a, b] = [await newUser(srv.url), await newUser(srv.url)];
+    const sid = await group(a, [b]);
+    const f = await upload(a, sid, 'plan.txt', 'the plan');
+    const ws = await NativeClient.connect(srv.url, b.token);
+    const parent = await post(a, sid, { content: 'first' });
+    const answered = await post(a, sid, { content: `see @${b.username} and the file`, attachment_ids: [f.body.file.id], parent_id: parent.id, meta: { tag: 'x' } });
+    const announced = msgOf(await ws.next((fr) => fr.type === 'message.created' && msgOf(fr).id === answered.id));
+    const read = (await api<{ message: Msg }>(srv.url, 'GET', `/api/v1/messages/${answered.id}`, a.token)).body.message;
+    assert.deepEqual(answered, read, 'the post answer equals the stored message');
+    assert.deepEqual(announced, read, 'the event equals the stored message');
+    assert.deepEqual([read.mentions, read.attachments.map((x) => x.id), read.parent_id], [[b.id], [f.body.file.id], parent.id]);
     await ws.close();
   });
 
