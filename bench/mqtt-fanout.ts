@@ -275,13 +275,13 @@ export async function main(): Promise<void> {
 
   const m = await startMosquitto();
   try {
+    if (o.idle > 0) idle.push(['Mosquitto', await idlePhase(m, o.idle, () => ({}), (i) => `public/idle/${i}`)]);
     results.push(await brokerPhase(m, o, () => ({})));
     log(`[Mosquitto] broker ${JSON.stringify(results.at(-1))}`);
     // Mosquitto's "group" baseline is the same fan-out: one publish, N subscribers, a payload like Dino's.
     results.push({ ...(await brokerPhase(m, o, () => ({}))), phase: 'group' });
     results.push(await pairsBrokerPhase(m, o));
     log(`[Mosquitto] pairs ${JSON.stringify(results.at(-1))}`);
-    if (o.idle > 0) idle.push(['Mosquitto', await idlePhase(m, o.idle, () => ({}), (i) => `public/idle/${i}`)]);
   } finally {
     await m.stop();
   }
@@ -289,11 +289,13 @@ export async function main(): Promise<void> {
   const h = await startHerald(Math.max(o.clients, o.idle));
   try {
     const users = (i: number) => ({ username: h.users[i].username, password: h.users[i].token });
+    // Idle memory first, on a fresh process: after the load phases the heap V8 grew and gives back under
+    // GC makes "after − before" meaningless (it came out negative).
+    if (o.idle > 0) idle.push(['Herald', await idlePhase(h, o.idle, users, (i) => `dino/users/${h.users[i].id}/events`)]);
     results.push(await brokerPhase(h, o, users));
     log(`[Herald] broker ${JSON.stringify(results.at(-1))}`);
     results.push(...(await dinoPhases(h, o)));
     log(`[Herald] dino ${JSON.stringify(results.slice(-2))}`);
-    if (o.idle > 0) idle.push(['Herald', await idlePhase(h, o.idle, users, (i) => `dino/users/${h.users[i].id}/events`)]);
   } finally {
     await h.stop();
   }
