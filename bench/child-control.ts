@@ -1,7 +1,8 @@
 // Child-process side of the bench control channel, shared by both servers: the first stdout line is
-// {"port":N}; stdin lines are commands ("gc" answers "ok" after a full collection). Stdout carries
+// {"port":N}; stdin lines are commands ("gc" answers "ok" after a full collection; "heap <file>" writes a heap snapshot). Stdout carries
 // nothing else, so logs must go to stderr.
 import { createInterface } from 'node:readline';
+import { writeHeapSnapshot } from 'node:v8';
 
 export function announce(port: number, stop: () => Promise<void>): void {
   process.stdout.write(JSON.stringify({ port }) + '\n');
@@ -12,6 +13,11 @@ export function announce(port: number, stop: () => Promise<void>): void {
       // Two passes: the first can leave weakly held and finalizable objects for the second.
       gc?.();
       gc?.();
+      process.stdout.write('ok\n');
+    } else if (line.startsWith('heap ')) {
+      // "heap <file>": a heap snapshot for finding what each connection holds (BENCH_HEAP_DIR).
+      gc?.();
+      writeHeapSnapshot(line.slice(5));
       process.stdout.write('ok\n');
     } else if (line === 'stop') {
       stop().finally(() => process.exit(0));

@@ -70,6 +70,8 @@ interface Server {
   mqttPort: number;
   rss(): number;
   gc(): Promise<void>;
+  /** Herald only: a heap snapshot to `file` (BENCH_HEAP_DIR). */
+  heapSnapshot?(file: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -137,6 +139,7 @@ async function startHerald(clients: number): Promise<HeraldBench> {
     dir,
     rss: () => server.rssBytes(),
     gc: () => server.gc(),
+    heapSnapshot: (file) => server.heapSnapshot(file),
     stop: async () => {
       http.close();
       await server.stop();
@@ -248,7 +251,14 @@ async function dinoPhases(h: HeraldBench, o: Options): Promise<PhaseResult[]> {
 }
 
 async function idlePhase(server: Server, n: number, auth: (i: number) => { username?: string; password?: string }, topic: (i: number) => string): Promise<number> {
+  // One connection first, open through the measurement: what the first connection costs once per process
+  // (mqtt-packet's 65,536-entry number cache, ~6 MB, built on the first packet written; code compiled on
+  // first use) is not a cost per connection.
+  const warm = await BenchMqttClient.connect(server.mqttPort, auth(0), null);
+  await warm.subscribe(topic(0), 0);
   await server.gc();
+  const heapDir = process.env.BENCH_HEAP_DIR;
+  if (heapDir !== undefined && server.heapSnapshot) await server.heapSnapshot(`${heapDir}/${server.name}-before.heapsnapshot`);
   const before = server.rss();
   const conns = await fleet(n, async (i) => {
     const c = await BenchMqttClient.connect(server.mqttPort, auth(i), null);
@@ -258,7 +268,8 @@ async function idlePhase(server: Server, n: number, auth: (i: number) => { usern
   await sleep(500);
   await server.gc();
   const after = server.rss();
-  for (const c of conns) c.close();
+  if (heapDir !== undefined && server.heapSnapshot) await server.heapSnapshot(`${heapDir}/${server.name}-after.heapsnapshot`);
+  for (const c of [warm, ...conns]) c.close();
   return (after - before) / n;
 }
 

@@ -62,6 +62,11 @@ export class ServerProcess {
     await this.command('gc');
   }
 
+  /** A heap snapshot of the server, written to `file`. */
+  async heapSnapshot(file: string): Promise<void> {
+    await this.command(`heap ${file}`);
+  }
+
   async stop(): Promise<void> {
     if (this.exited) return;
     const exited = new Promise((resolve) => this.child.once('exit', resolve));
