@@ -10,7 +10,7 @@ import { sample, type JsonSchema, type OpenApi } from './fuzz/harness.js';
 import * as probe from './probes.js';
 import { report } from './report.js';
 
-/** Profile reads are open to every logged-in user by design; their e-mail field is a separate (todo) test. */
+/** Profile reads are open to every logged-in user by design; their e-mail field has its own test below. */
 const PROFILE_READS = /^GET \/api(\/v1)?\/users\/\{(id|user_id)\}$/;
 
 /** Does any part of `v` name one of `spaceIds` (space_id, channel_id, workspace_id, or a space/workspace/channel object)? */

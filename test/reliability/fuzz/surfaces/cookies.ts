@@ -1,6 +1,6 @@
 // Cookie headers on routes that read the Tracim session cookie (and others): good, foreign, forged or empty
-// session tokens among other applications' cookies. Values stay valid percent-encoding: invalid encoding is
-// a known defect owned by the commands area, tested as a todo in fuzz.test.ts.
+// session tokens among other applications' cookies. Values stay valid percent-encoding here; invalid
+// encoding has its own test in fuzz.test.ts.
 import type { Rng } from '../../../helpers/rng.js';
 import type { Surface, Target, Tally } from '../harness.js';
 import { send } from '../http.js';
