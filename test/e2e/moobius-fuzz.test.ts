@@ -110,13 +110,14 @@ function mutateText(r: Rng, text: string): string {
   }
 }
 
-test(`fuzz (seed ${SEED}): ${CONNECTIONS * FRAMES_PER_CONNECTION} frames; each answered by one copy or a clean 1009 close; the server keeps serving`, async () => {
+test(`fuzz (seed ${SEED}): up to ${CONNECTIONS * FRAMES_PER_CONNECTION} frames; each answered by one copy or a clean 1009 close; the server keeps serving`, async () => {
   const root = new Rng(SEED);
   const watcher = await MoobiusClient.user(srv.url, bob.token);
   const known: string[] = [];
   let sent = 0;
   let oversize = 0;
   let accepted = 0;
+  const codes = new Map<string, number>();
 
   const connection = async (n: number) => {
     const r = root.fork(`conn${n}`);
@@ -155,6 +156,7 @@ test(`fuzz (seed ${SEED}): ${CONNECTIONS * FRAMES_PER_CONNECTION} frames; each a
         continue;
       }
       assert.equal(f.body.status, false);
+      codes.set(f.body.context.code as string, (codes.get(f.body.context.code as string) ?? 0) + 1);
       assert.ok(CODES.has(f.body.context.code as string), `connection ${n}: unexpected code ${JSON.stringify(f.body).slice(0, 300)}`);
       assert.equal(typeof f.body.context.message, 'string');
     }
@@ -167,7 +169,7 @@ test(`fuzz (seed ${SEED}): ${CONNECTIONS * FRAMES_PER_CONNECTION} frames; each a
     // Between batches, another client is served as usual.
     assert.equal((await watcher.heartbeat()).body.status, true);
   }
-  console.log(`moobius fuzz seed ${SEED}: ${sent} frames, ${accepted} accepted, ${oversize} oversize closes`);
+  console.log(`moobius fuzz seed ${SEED}: ${sent} frames, ${accepted} accepted, ${oversize} oversize closes; refusals ${JSON.stringify(Object.fromEntries(codes))}`);
   assert.ok(sent >= CONNECTIONS * FRAMES_PER_CONNECTION * 0.9);
   assert.ok(accepted > 0, 'some frames were well-formed and accepted');
 
