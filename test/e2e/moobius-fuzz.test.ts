@@ -32,15 +32,18 @@ after(async () => {
   await srv.stop();
 });
 
+/** A uuid from the run's generator, so a seed replays the same frames. */
+const uuid = (r: Rng) => Array.from({ length: 32 }, () => r.int(0, 15).toString(16)).join('').replace(/^(.{8})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-');
+
 const JUNK: readonly unknown[] = [null, 0, -1, 1.5, 2 ** 53, '', 'x', 'ü😀', true, [], {}, [1, 'a'], { a: { b: [] } }, 'x'.repeat(200)];
 
 function validFrame(r: Rng, known: string[]): Record<string, unknown> {
-  const id = randomUUID();
+  const id = uuid(r);
   switch (r.int(0, 5)) {
     case 0:
       return { type: 'heartbeat', request_id: id, body: {} };
     case 1:
-      return { type: 'roger', request_id: id, user_id: alice.uuid, body: { message_id: known.length && r.chance(0.7) ? r.pick(known) : randomUUID(), context: {} } };
+      return { type: 'roger', request_id: id, user_id: alice.uuid, body: { message_id: known.length && r.chance(0.7) ? r.pick(known) : uuid(r), context: {} } };
     case 2:
       return { type: 'message_up', request_id: id, user_id: alice.uuid, body: { subtype: 'file', content: { path: `/spaces/${ch.id}/files/${r.int(1, 9)}/f.txt`, filename: 'f.txt', size: r.int(0, 99) }, channel_id: ch.uuid, recipients: bob.uuid, timestamp: Date.now() } };
     default:
@@ -74,7 +77,7 @@ function mutateValue(r: Rng, frame: Record<string, unknown>): unknown {
       obj[key] = r.pick(JUNK);
       break;
     case 2:
-      obj[key] = r.pick(['message_up', 'roger', 'heartbeat', 'message_down', 'copy', 'text', 'file', 'image', 'audio', 'video', randomUUID(), String(ch.id), bob.uuid]);
+      obj[key] = r.pick(['message_up', 'roger', 'heartbeat', 'message_down', 'copy', 'text', 'file', 'image', 'audio', 'video', uuid(r), String(ch.id), bob.uuid]);
       break;
     case 3:
       obj[key] = Array.from({ length: r.int(0, 1200) }, () => bob.uuid.slice(0, r.int(1, 8)));

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { startTestServer, newUser, sleep, NativeClient, type TestServer, type TestUser } from '../helpers/server.js';
+import { startTestServer, newUser, api, sleep, NativeClient, type TestServer, type TestUser } from '../helpers/server.js';
 import { MoobiusClient, UUID, channel, textUp, uuidOf, type Space } from './moobius-harness.test.js';
 
 const KEY = 'service-key-0123456789abcdef';
@@ -34,6 +34,15 @@ after(async () => {
   await srv.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
+
+/** Waits until the user counts as offline (presence follows a closed connection asynchronously). */
+async function offline(u: TestUser): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (!(await api<{ user: { online: boolean } }>(srv.url, 'GET', `/api/v1/users/${u.id}`, alice.token)).body.user.online) return;
+    await sleep(20);
+  }
+  assert.fail(`user ${u.id} still online`);
+}
 
 const connectUsers = () => Promise.all([alice, bob, carol].map((u) => MoobiusClient.user(srv.url, u.token)));
 
@@ -129,7 +138,7 @@ test('no service connected: delivered to the named recipients directly; the serv
   const before = await a.request('message_up', textUp(run.uuid, bob.uuid, 'while connected'), alice.uuid);
   await s1.next((f) => f.type === 'message_up' && f.body.message_id === before.body.context.message_id);
   await s1.close();
-  await sleep(50);
+  await offline(svc);
 
   const missed: string[] = [];
   for (const text of ['missed one', 'missed two']) {
@@ -156,6 +165,28 @@ test('no service connected: delivered to the named recipients directly; the serv
   await sleep(150);
   assert.equal(b.of('message_down').filter((f) => f.body.message_id === after.body.context.message_id).length, 0);
   await Promise.all([s2, a, b, c].map((x) => x.close()));
+});
+
+test('a service connected to another node is known by its user\'s presence: user messages then go to the service only', async () => {
+  // One process has one node: the service's user online through another client stands in for the service
+  // connected elsewhere (docs/dialects/moobius.md, "Who receives a message").
+  const [a, b] = await connectUsers();
+  const elsewhere = await NativeClient.connect(srv.url, svc.token);
+  const copy = await a.request('message_up', textUp(run.uuid, bob.uuid, 'service on another node'), alice.uuid);
+  assert.equal(copy.body.status, true);
+  await sleep(150);
+  assert.equal(b.of('message_down').length, 0, 'not delivered directly: the service decides');
+  await elsewhere.close();
+  // Presence goes offline asynchronously: probe until a message goes to its recipient directly.
+  let direct = false;
+  for (let i = 0; i < 50 && !direct; i++) {
+    const c = await a.request('message_up', textUp(run.uuid, bob.uuid, `probe ${i}`), alice.uuid);
+    direct = (await b.next((f) => f.type === 'message_down' && f.body.message_id === c.body.context.message_id, 100).catch(() => null)) !== null;
+  }
+  assert.ok(direct, 'once its user is offline, messages go to their recipients directly');
+  const s = await MoobiusClient.service(srv.url, KEY);
+  await s.next((f) => f.type === 'message_up' && f.body.message_id === copy.body.context.message_id);
+  await Promise.all([s, a, b].map((x) => x.close()));
 });
 
 test('the same service connecting again replaces the older connection (4010)', async () => {

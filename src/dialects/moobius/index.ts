@@ -9,6 +9,7 @@ import type { Delivered } from '../../events/types.js';
 import { dialectPlugin } from '../plugin.js';
 import type { Renderer } from '../render.js';
 import { MOOBIUS_CLOSE } from './connection.js';
+import type { Channel } from './directory.js';
 import { renderMoobiusDownJson, renderMoobiusServiceJson } from './render.js';
 import { MoobiusServiceSession } from './service-session.js';
 import { parseServices, ServiceHub, SERVICES_VARIABLE } from './services.js';
@@ -36,7 +37,8 @@ export const moobiusPlugin = dialectPlugin({
     const hub = new ServiceHub(parseServices(config.services), join(host.server.dataDir, 'moobius-services.json'), host.log, MOOBIUS_CLOSE.replaced);
     await hub.load();
     const options = { timeoutSeconds: config.timeoutSeconds };
-    const userDeps = { host, renderer: userRenderer, serviceCovers: (id: number) => hub.covers(id), options: { ...options, rogerBurst: config.rogerBurst, rogerIntervalMs: config.rogerIntervalMs } };
+    const cluster = { isMember: (s: number, u: number) => host.membership.isMember(s, u), online: (ids: readonly number[]) => host.presence.online(ids) };
+    const userDeps = { host, renderer: userRenderer, serviceCovers: (c: Channel) => hub.covers(c, cluster), options: { ...options, rogerBurst: config.rogerBurst, rogerIntervalMs: config.rogerIntervalMs } };
     const serviceDeps = { host, renderer: serviceRenderer, hub, options };
     return {
       http: (app) => uploadRoute(app, host, host.files('files')),

@@ -41,12 +41,12 @@ export function userSees(m: MessageView, userUuid: string): boolean {
 const PATH = /^\/spaces\/([1-9][0-9]{0,9})\/files\/([1-9][0-9]{0,9})\/[^/]/;
 
 /** Posts a message body as `actor` (whose user id is `userId`) into one of its channels; returns the new message. */
-export async function postBody(commands: Commands, actor: Actor, userId: number, directory: Directory, body: MessageBodyIn, rule: (c: Channel) => DeliveryRule): Promise<{ id: number; uuid: string }> {
+export async function postBody(commands: Commands, actor: Actor, userId: number, directory: Directory, body: MessageBodyIn, rule: (c: Channel) => DeliveryRule | Promise<DeliveryRule>): Promise<{ id: number; uuid: string }> {
   const content = checkContent(body);
   const channel = await directory.channel(body.channel_id);
   if (channel === null) throw new Refusal('not_member', `you are not a member of channel ${body.channel_id.slice(0, 64)} (or it does not exist)`);
   // The rule may refuse (a service outside its channels) before anything else is looked at.
-  const delivery = rule(channel);
+  const delivery = await rule(channel);
   const strangers = recipientList(body.recipients).filter((r) => !channel.members.has(r));
   if (strangers.length > 0) throw new Refusal('invalid_recipients', `not members of the channel: ${strangers.slice(0, 5).join(', ')}${strangers.length > 5 ? ', …' : ''}`);
   const attachmentIds: number[] = [];

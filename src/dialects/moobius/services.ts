@@ -55,6 +55,12 @@ export interface LiveService {
   shut(code: number, reason: string): void;
 }
 
+/** What the hub asks the node about services connected elsewhere. */
+export interface ClusterView {
+  isMember(spaceId: number, userId: number): boolean;
+  online(userIds: readonly number[]): Promise<Set<number>>;
+}
+
 export interface Position {
   epoch: string;
   position: number;
@@ -122,10 +128,16 @@ export class ServiceHub {
     this.checkpoint();
   }
 
-  /** Whether a service for this space is connected to this node. */
-  covers(spaceId: number): boolean {
-    for (const s of this.live.values()) if (s.spaces.has(spaceId)) return true;
-    return false;
+  /**
+   * Whether a service that runs this channel is connected: on this node (exact), or on another node, which
+   * this node learns from the presence of the service's user (so that user should be a dedicated account).
+   */
+  async covers(c: { id: number; uuid: string }, w: ClusterView): Promise<boolean> {
+    for (const s of this.live.values()) if (s.spaces.has(c.id)) return true;
+    const elsewhere = this.keys
+      .map((k) => k.entry)
+      .filter((e) => !this.live.has(e.user_id) && w.isMember(c.id, e.user_id) && (e.channels === undefined || e.channels.includes(c.uuid) || e.channels.includes(c.id)));
+    return elsewhere.length > 0 && (await w.online(elsewhere.map((e) => e.user_id))).size > 0;
   }
 
   private note(s: LiveService): void {

@@ -19,8 +19,8 @@ import { copyHeartbeat, copyMessageUp, copyOk, type MoobiusCopy } from './render
 export interface UserSessionDeps {
   host: DialectHost;
   renderer: Renderer;
-  /** Whether a channel service is connected for the space (then user messages go to it only). */
-  serviceCovers(spaceId: number): boolean;
+  /** Whether a channel service for the channel is connected (then user messages go to it only). */
+  serviceCovers(channel: Channel): Promise<boolean>;
   options: SessionOptions & {
     /** roger per connection: a burst, then one per interval (each appends an event). */
     rogerBurst: number;
@@ -80,8 +80,7 @@ export class MoobiusUserSession extends MoobiusConnection {
   }
 
   private async messageUp(f: FrameOf<'message_up'>): Promise<MoobiusCopy> {
-    const rule = (c: Channel): DeliveryRule => (this.d.serviceCovers(c.id) ? 'service' : 'direct');
-    const m = await postBody(this.host.commands, this.actor, this.userId, this.directory, f.body, rule);
+    const m = await postBody(this.host.commands, this.actor, this.userId, this.directory, f.body, async (c): Promise<DeliveryRule> => ((await this.d.serviceCovers(c)) ? 'service' : 'direct'));
     this.directory.remember(m.uuid, m.id);
     return copyMessageUp(f.request_id, m.uuid);
   }
