@@ -7,6 +7,7 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
+import { ConfigError } from '../../config.js';
 
 export const SERVICES_VARIABLE = 'HERALD_MOOBIUS_SERVICES';
 
@@ -25,21 +26,21 @@ const Entries = TypeCompiler.Compile(Type.Array(EntrySchema, { maxItems: 1000 })
 
 export type ServiceEntry = Static<typeof EntrySchema>;
 
-/** The setting's JSON, validated; throws naming the variable (the server does not start with a bad value). */
+/** The setting's JSON, validated; throws a ConfigError naming the variable, never quoting the value (it holds keys). */
 export function parseServices(raw: string): ServiceEntry[] {
   let v: unknown;
   try {
     v = JSON.parse(raw);
   } catch {
-    throw new Error(`${SERVICES_VARIABLE} is not valid JSON`);
+    throw new ConfigError(`${SERVICES_VARIABLE} is not valid JSON`);
   }
   if (!Entries.Check(v)) {
     const first = Entries.Errors(v).First();
-    throw new Error(`${SERVICES_VARIABLE}: ${first ? `${first.path} ${first.message}` : 'expected [{key, user_id, channels?}]'}`);
+    throw new ConfigError(`${SERVICES_VARIABLE}: ${first ? `${first.path} ${first.message}` : 'expected [{key, user_id, channels?}]'}`);
   }
   const users = new Set<number>();
   for (const e of v) {
-    if (users.has(e.user_id)) throw new Error(`${SERVICES_VARIABLE}: user_id ${e.user_id} is used by two services (each service has its own user and feed position)`);
+    if (users.has(e.user_id)) throw new ConfigError(`${SERVICES_VARIABLE}: user_id ${e.user_id} is used by two services (each service has its own user and feed position)`);
     users.add(e.user_id);
   }
   return v;

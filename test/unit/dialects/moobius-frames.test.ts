@@ -4,6 +4,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkContent, parseFrame, Refusal, type MessageBodyIn } from '../../../src/dialects/moobius/frames.js';
 import { deliveryRule, userSees } from '../../../src/dialects/moobius/post.js';
+import { parseServices } from '../../../src/dialects/moobius/services.js';
+import { ConfigError } from '../../../src/config.js';
 import { message } from './fixtures.js';
 
 const USER = ['message_up', 'roger', 'heartbeat'] as const;
@@ -60,5 +62,19 @@ describe('Moobius delivery rules', () => {
     assert.equal(userSees(m(undefined), A), true);
     assert.equal(deliveryRule(m({ delivery: 'sideways' })), null);
     assert.equal(userSees(m({ recipients: A, delivery: 'sideways' }), B), true, 'an unknown rule counts as none');
+  });
+});
+
+describe('Moobius services setting', () => {
+  test('HERALD_MOOBIUS_SERVICES: validated; errors name the variable and never quote a key', () => {
+    assert.deepEqual(parseServices('[]'), []);
+    assert.deepEqual(parseServices('[{"key":"0123456789abcdef","user_id":3,"channels":["c",4]}]'), [{ key: '0123456789abcdef', user_id: 3, channels: ['c', 4] }]);
+    for (const bad of ['nope', '{}', '[{"key":"short-secret","user_id":1}]', '[{"key":"0123456789abcdef","user_id":0}]', '[{"key":"0123456789abcdef","user_id":1,"extra":1}]', '[{"key":"0123456789abcdef","user_id":1},{"key":"fedcba9876543210","user_id":1}]']) {
+      assert.throws(
+        () => parseServices(bad),
+        (e: unknown) => e instanceof ConfigError && e.message.startsWith('HERALD_MOOBIUS_SERVICES') && !e.message.includes('secret') && !e.message.includes('0123456789abcdef'),
+        bad,
+      );
+    }
   });
 });
