@@ -10,10 +10,12 @@ import { startTestServer, newUser, api, sleep, NativeClient, type TestServer, ty
 import { MoobiusClient, UUID, channel, textUp, uuidOf, type Space } from './moobius-harness.test.js';
 
 const KEY = 'service-key-0123456789abcdef';
+/** A second service without a channel list: it runs every channel its user is in. */
+const KEY2 = 'service-two-0123456789abcdef';
 let srv: TestServer;
 let dataDir: string;
 type Person = TestUser & { uuid: string };
-let svc: Person, alice: Person, bob: Person, carol: Person, nat: Person;
+let svc: Person, svc2: Person, alice: Person, bob: Person, carol: Person, nat: Person;
 /** The service runs `run`; it is a member of `other` too, but does not run it; `foreign` it is not in. */
 let run: Space, other: Space, foreign: Space;
 
@@ -22,13 +24,16 @@ before(async () => {
   // start again on the same data dir with the setting (as an operator would).
   const first = await startTestServer();
   dataDir = first.dir;
-  const us = await Promise.all(['svc', 'alice', 'bob', 'carol', 'nat'].map((n) => newUser(first.url, n)));
-  [svc, alice, bob, carol, nat] = await Promise.all(us.map(async (u) => ({ ...u, uuid: await uuidOf(first.url, u) })));
+  const us = await Promise.all(['svc', 'alice', 'bob', 'carol', 'nat', 'svctwo'].map((n) => newUser(first.url, n)));
+  [svc, alice, bob, carol, nat, svc2] = await Promise.all(us.map(async (u) => ({ ...u, uuid: await uuidOf(first.url, u) })));
   run = await channel(first.url, alice, [svc, bob, carol, nat], 'run');
   other = await channel(first.url, alice, [svc, bob], 'other');
-  foreign = await channel(first.url, alice, [bob], 'foreign');
+  foreign = await channel(first.url, alice, [bob, svc2], 'foreign');
   await first.close();
-  srv = await startTestServer({ dataDir }, { HERALD_MOOBIUS_SERVICES: JSON.stringify([{ key: KEY, user_id: svc.id, channels: [run.uuid] }]) });
+  srv = await startTestServer({ dataDir }, { HERALD_MOOBIUS_SERVICES: JSON.stringify([
+      { key: KEY, user_id: svc.id, channels: [run.uuid] },
+      { key: KEY2, user_id: svc2.id },
+    ]) });
 });
 after(async () => {
   await srv.stop();
@@ -195,4 +200,28 @@ test('the same service connecting again replaces the older connection (4010)', a
   assert.equal((await s1.closedWith()).code, 4010);
   assert.equal((await s2.heartbeat()).body.status, true);
   await s2.close();
+});
+
+test('a service without a channel list runs every channel of its user, including one it joins while connected', async () => {
+  const s = await MoobiusClient.service(srv.url, KEY2);
+  const [a, b] = await connectUsers();
+  const first = await a.request('message_up', textUp(foreign.uuid, bob.uuid, 'to the second service'), alice.uuid);
+  await s.next((f) => f.type === 'message_up' && f.body.message_id === first.body.context.message_id);
+  const down = await s.request('message_down', { subtype: 'text', content: { text: 'from two' }, channel_id: foreign.uuid, recipients: bob.uuid });
+  assert.equal(down.body.status, true, JSON.stringify(down));
+  await b.next((f) => f.type === 'message_down' && f.body.message_id === down.body.context.message_id);
+
+  // Added to another channel while connected: it runs that one too from then on.
+  const fresh = await channel(srv.url, alice, [bob], 'fresh');
+  const before = await a.request('message_up', textUp(fresh.uuid, bob.uuid, 'before the service joined'), alice.uuid);
+  await b.next((f) => f.type === 'message_down' && f.body.message_id === before.body.context.message_id);
+  assert.equal((await api(srv.url, 'POST', `/api/v1/spaces/${fresh.id}/members`, alice.token, { user_id: svc2.id })).status, 201);
+  let got = false;
+  for (let i = 0; i < 50 && !got; i++) {
+    const c = await a.request('message_up', textUp(fresh.uuid, bob.uuid, `after ${i}`), alice.uuid);
+    got = (await s.next((f) => f.type === 'message_up' && f.body.message_id === c.body.context.message_id, 100).catch(() => null)) !== null;
+  }
+  assert.ok(got, 'the joined channel is run by the service');
+  assert.equal(s.of('message_up').filter((f) => f.body.message_id === before.body.context.message_id).length, 0, 'nothing from before it was a member');
+  await Promise.all([s, a, b].map((x) => x.close()));
 });

@@ -194,3 +194,24 @@ test('heartbeat timeout: heartbeats keep the connection (and the user online); s
     await quick.stop();
   }
 });
+
+test('roger of a message sent before the connection opened (found in the channel), and of another channel\'s message (unknown_message)', async () => {
+  const [alice, bob, eve] = await people('alice', 'bob', 'eve');
+  const ch = await channel(srv.url, alice, [bob]);
+  const theirs = await channel(srv.url, eve, [alice], 'theirs');
+  const old = await api<{ message: { uuid: string } }>(srv.url, 'POST', `/api/v1/spaces/${ch.id}/messages`, alice.token, { content: 'before you came' });
+  const hidden = await api<{ message: { uuid: string } }>(srv.url, 'POST', `/api/v1/spaces/${theirs.id}/messages`, eve.token, { content: 'not yours' });
+  const b = await MoobiusClient.user(srv.url, bob.token);
+  const ok = await b.request('roger', { message_id: old.body.message.uuid }, bob.uuid);
+  assert.equal(ok.body.status, true, JSON.stringify(ok));
+  const no = await b.request('roger', { message_id: hidden.body.message.uuid }, bob.uuid);
+  assert.deepEqual([no.body.status, no.body.context.code], [false, 'unknown_message']);
+  await b.close();
+});
+
+test('logging the token out closes the connection with 4009', async () => {
+  const [alice] = await people('alice');
+  const a = await MoobiusClient.user(srv.url, alice.token);
+  assert.equal((await api(srv.url, 'POST', '/api/v1/user.logout', alice.token)).status, 204);
+  assert.equal((await a.closedWith()).code, 4009);
+});
