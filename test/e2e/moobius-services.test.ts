@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { startTestServer, newUser, api, sleep, NativeClient, type TestServer, type TestUser } from '../helpers/server.js';
-import { MoobiusClient, UUID, channel, textUp, uuidOf, type Space } from './moobius-harness.test.js';
+import { MoobiusClient, UUID, channel, textUp, upload, uuidOf, type Space } from './moobius-harness.test.js';
 
 const KEY = 'service-key-0123456789abcdef';
 /** A second service without a channel list: it runs every channel its user is in. */
@@ -224,4 +224,21 @@ test('a service without a channel list runs every channel of its user, including
   assert.ok(got, 'the joined channel is run by the service');
   assert.equal(s.of('message_up').filter((f) => f.body.message_id === before.body.context.message_id).length, 0, 'nothing from before it was a member');
   await Promise.all([s, a, b].map((x) => x.close()));
+});
+
+test('a service uploads with its key and sends a file down; a user receives {path, filename, size}', async () => {
+  const s = await MoobiusClient.service(srv.url, KEY);
+  const b = await MoobiusClient.user(srv.url, bob.token);
+  const up = await upload(srv.url, KEY, run.uuid, 'report.pdf', 'application/pdf', '%PDF-1');
+  assert.equal(up.status, 201, JSON.stringify(up.body));
+  assert.equal((await upload(srv.url, KEY, other.uuid, 'x.txt', 'text/plain', 'x')).status, 403, 'not a channel this service runs');
+  const down = await s.request('message_down', { subtype: 'file', content: { path: up.body.path, filename: 'report.pdf', size: 6 }, channel_id: run.uuid, recipients: [bob.uuid] });
+  assert.equal(down.body.status, true, JSON.stringify(down));
+  const got = await b.next((f) => f.type === 'message_down' && f.body.message_id === down.body.context.message_id);
+  assert.deepEqual([got.body.subtype, got.body.content, got.body.sender], ['file', { path: up.body.path, filename: 'report.pdf', size: 6 }, svc.uuid]);
+  // A user's upload is not the service's to send.
+  const mine = await upload(srv.url, alice.token, run.uuid, 'a.txt', 'text/plain', 'a');
+  const refused = await s.request('message_down', { subtype: 'file', content: { path: mine.body.path, filename: 'a.txt', size: 1 }, channel_id: run.uuid, recipients: [] });
+  assert.deepEqual([refused.body.status, refused.body.context.code], [false, 'invalid_path']);
+  await Promise.all([s.close(), b.close()]);
 });

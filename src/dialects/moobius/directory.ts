@@ -4,7 +4,9 @@
 import type { Commands } from '../../commands/command.js';
 import { call } from '../../commands/index.js';
 import type { Actor } from '../../core/actor.js';
+import { Throttle } from '../../core/throttle.js';
 import type { Delivered } from '../../events/types.js';
+import { Refusal } from './frames.js';
 
 export interface Channel {
   id: number;
@@ -27,12 +29,16 @@ const REMEMBERED = 5000;
 /** Roger of a message not remembered: how far back each channel is searched. */
 const SEARCH_CHANNELS = 50;
 const SEARCH_DEPTH = 200;
+/** Searches (each up to SEARCH_CHANNELS queries) a connection may run: a burst, then one per interval. */
+const SEARCH_BURST = 5;
+const SEARCH_INTERVAL_MS = 2000;
 
 export class Directory {
   private readonly byUuid = new Map<string, Channel>();
   private readonly byId = new Map<number, Channel>();
   private readonly messages = new Map<string, number>();
   private loadedAt = 0;
+  private readonly searches = new Throttle(SEARCH_BURST, SEARCH_INTERVAL_MS);
 
   constructor(
     private readonly commands: Commands,
@@ -109,6 +115,7 @@ export class Directory {
   async messageId(uuid: string): Promise<number | null> {
     const known = this.messages.get(uuid);
     if (known !== undefined) return known;
+    if (!this.searches.take('search')) throw new Refusal('rate_limited', `too many lookups of messages this connection did not receive: at most ${SEARCH_BURST}, then one every ${SEARCH_INTERVAL_MS} ms`);
     for (const c of [...this.byId.values()].slice(0, SEARCH_CHANNELS)) {
       const { messages } = await call(this.commands, 'messages.list', this.actor, { space_id: c.id, limit: SEARCH_DEPTH });
       const m = messages.find((x) => x.uuid === uuid);

@@ -41,7 +41,7 @@ export const moobiusPlugin = dialectPlugin({
     const userDeps = { host, renderer: userRenderer, serviceCovers: (c: Channel) => hub.covers(c, cluster), options: { ...options, rogerBurst: config.rogerBurst, rogerIntervalMs: config.rogerIntervalMs } };
     const serviceDeps = { host, renderer: serviceRenderer, hub, options };
     return {
-      http: (app) => uploadRoute(app, host, host.files('files')),
+      http: (app) => uploadRoute(app, host, host.files('files'), (key) => hub.find(key)),
       websockets: [
         {
           path: MOOBIUS_USER_PATH,

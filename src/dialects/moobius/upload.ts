@@ -13,27 +13,35 @@ import { Directory } from './directory.js';
 
 export const UPLOAD_PATH = '/moobius/upload';
 
-export function uploadRoute(app: FastifyInstance, host: DialectHost, files: FileStorage): void {
+/** A channel service's key → its user and channel list (services upload the files they send down). */
+export type ServiceKeys = (key: string) => { user_id: number; channels?: (string | number)[] } | null;
+
+export function uploadRoute(app: FastifyInstance, host: DialectHost, files: FileStorage, services: ServiceKeys): void {
   app.post(
     UPLOAD_PATH,
     {
       schema: {
         tags: ['moobius'],
         summary: 'Moobius upload: one file (multipart field "file") into a channel; returns the path a message_up carries',
-        description: 'Bearer token (or ?access_token=). Returns 201 {path, filename, size, mimetype}; see docs/dialects/moobius.md.',
+        description: 'Bearer user token or channel service key (or ?access_token=). Returns 201 {path, filename, size, mimetype}; see docs/dialects/moobius.md.',
         querystring: Type.Object({ channel_id: Type.String({ minLength: 1, maxLength: 128 }), access_token: Type.Optional(Type.String()) }),
         consumes: ['multipart/form-data'],
       },
     },
     async (req, reply) => {
       const q = req.query as { channel_id: string; access_token?: string };
-      const { actor } = await host.authenticate({ token: bearerToken(req.headers.authorization, q.access_token) ?? '' });
-      if (actor.userId === null) throw new HeraldError('unauthenticated', 'upload with a user token');
-      const user = asUser(actor.userId);
-      const directory = new Directory(host.commands, user, actor.userId);
+      const token = bearerToken(req.headers.authorization, q.access_token) ?? '';
+      const service = token === '' ? null : services(token);
+      if (service !== null && ((await host.users.find(service.user_id))?.deleted ?? true)) throw new HeraldError('unauthenticated', `the service's user ${service.user_id} does not exist`);
+      const userId = service !== null ? service.user_id : (await host.authenticate({ token })).actor.userId;
+      if (userId === null) throw new HeraldError('unauthenticated', 'upload with a user token or a service key');
+      const user = asUser(userId);
+      const directory = new Directory(host.commands, user, userId);
       await directory.load();
       const channel = await directory.channel(q.channel_id);
       if (channel === null) throw new HeraldError('not_found', `you are not a member of channel ${q.channel_id.slice(0, 64)} (or it does not exist)`);
+      const runs = service?.channels;
+      if (runs !== undefined && !runs.includes(channel.uuid) && !runs.includes(channel.id)) throw new HeraldError('forbidden', `this service does not run channel ${channel.uuid}`);
       // Permission is checked before any byte is read.
       await call(host.commands, 'files.check_upload', user, { space_id: channel.id });
       if (!req.isMultipart()) throw badRequest('send the file as multipart/form-data in a field named "file"');
