@@ -27,6 +27,7 @@ import { tracimPlugin } from './dialects/tracim/index.js';
 import { airsendPlugin } from './dialects/airsend/index.js';
 import { talkPlugin } from './dialects/talk/index.js';
 import { dinoPlugin } from './dialects/dino/index.js';
+import { moobiusPlugin } from './dialects/moobius/index.js';
 import type { Context } from './context.js';
 
 export interface Herald {
@@ -47,7 +48,7 @@ const GAP_WAIT_MS = 50;
 const CALL_URL_BASE = 'https://meet.jit.si/herald-';
 
 /** Every wire dialect Herald serves. A new dialect is one folder and one line here. */
-export const DIALECTS: readonly DialectPlugin[] = [nativePlugin, tracimPlugin, airsendPlugin, talkPlugin, dinoPlugin];
+export const DIALECTS: readonly DialectPlugin[] = [nativePlugin, tracimPlugin, airsendPlugin, talkPlugin, dinoPlugin, moobiusPlugin];
 
 export async function startHerald(config: HeraldConfig = loadConfig(), log: Logger = pino({ level: config.logLevel }), dialects: readonly DialectPlugin[] = DIALECTS): Promise<Herald> {
   // Every dialect's settings are checked before anything opens.
