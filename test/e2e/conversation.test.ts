@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, newUser, api, sleep, NativeClient, type TestServer, type TestUser, type Frame } from '../helpers/server.js';
 import { AirSendClient, DOC, channel, sameInstant, type AirFrame } from './airsend-harness.test.js';
-import { TlmClient, ISO_MS, assertEnvelope, type Tlm } from './tracim-helpers.js';
+import { TlmClient, ISO_MS, adminUser, assertEnvelope, type Tlm } from './tracim-helpers.js';
+import { Rng, seedOf } from '../helpers/rng.js';
 
 // The rule of docs/dialects/tracim.md: thread 2e9 + space id, comment 1e9 + message id.
 const THREAD = (sid: number) => 2_000_000_000 + sid;
@@ -242,6 +243,67 @@ test('one conversation: a mention in a chat message is a Tracim mention.created;
     assert.equal((await api(srv.url, 'PUT', `/api/workspaces/${sid}/contents/${THREAD(sid)}`, bob.token, { label: 'x' })).status, 400);
     assert.equal((await api(srv.url, 'PUT', `/api/workspaces/${sid}/contents/${THREAD(sid)}/trashed`, bob.token)).status, 400);
     assert.equal((await api(srv.url, 'PUT', `/api/workspaces/${sid}/contents/${COMMENT(mid)}/trashed`, bob.token)).status, 403, 'only the author or a manager deletes');
+  } finally {
+    await p.close();
+  }
+});
+
+test('one conversation: a chat file is a Tracim file under the thread; an administrator in no space sees no chat; chat ids never fail with 5xx', async () => {
+  const p = await party();
+  const { srv, alice, bob, sid, tlm } = p;
+  try {
+    const admin = await adminUser(srv.url);
+    const tlmAdmin = await TlmClient.open(srv.url, admin.id, admin.token);
+    const fd = new FormData();
+    fd.append('file', new Blob(['0123456789'], { type: 'text/plain' }), 'minutes.txt');
+    const up = await fetch(`${srv.url}/api/v1/spaces/${sid}/files`, { method: 'POST', headers: { authorization: `Bearer ${alice.token}` }, body: fd });
+    const fid = ((await up.json()) as { file: { id: number } }).file.id;
+    assert.equal(up.status, 201);
+    const t = await tlm.next((x) => x.event_type === 'content.created.file');
+    assertEnvelope(t);
+    const { created, modified, ...content } = t.fields.content as Record<string, unknown>;
+    assert.match(created as string, ISO_MS);
+    assert.match(modified as string, ISO_MS);
+    assert.deepEqual(content, {
+      content_id: 1_500_000_000 + fid, content_namespace: '', slug: 'minutes-txt', label: 'minutes', parent_id: THREAD(sid), sub_content_types: [],
+      status: 'open', is_archived: false, is_deleted: false, is_editable: true, show_in_ui: true, file_extension: '.txt', filename: 'minutes.txt',
+      actives_shares: 0, workspace_id: sid, current_revision_id: 1_500_000_000 + fid, current_revision_type: 'creation', content_type: 'file',
+      raw_content: '', mimetype: 'text/plain', size: 10,
+    });
+    assert.deepEqual(t.fields.author, tracimUser(alice));
+    // The upload's bot message is a comment of the thread, with no author.
+    const bot = await tlm.next((x) => x.event_type === 'content.created.comment' && x.fields.author === null);
+    assert.equal(bot.fields.content.raw_content, `@${alice.id} has added the file minutes.txt to this channel`);
+    const got = await api<Record<string, unknown>>(srv.url, 'GET', `/api/workspaces/${sid}/contents/${1_500_000_000 + fid}`, bob.token);
+    assert.equal(got.status, 200);
+    assert.equal(got.body.filename, 'minutes.txt');
+
+    // Bad and unknown chat ids on every route: 4xx, never 5xx (fixed seed; HERALD_TEST_SEED replays another).
+    const rng = new Rng(seedOf(15));
+    const ids = () => rng.pick([1_000_000_000, 1_499_999_999, 1_500_000_000, 1_999_999_999, 2_000_000_000, THREAD(sid) + 1, 2 ** 31 - 1, rng.int(1_000_000_000, 2 ** 31 - 1)]);
+    for (let i = 0; i < 60; i++) {
+      const id = ids();
+      const [method, path, body] = rng.pick<[string, string, unknown]>([
+        ['GET', `/contents/${id}`, undefined],
+        ['GET', `/contents/${id}/comments`, undefined],
+        ['POST', `/contents/${id}/comments`, { raw_content: 'x' }],
+        ['PUT', `/contents/${id}`, { raw_content: 'y' }],
+        ['PUT', `/contents/${THREAD(sid)}/comments/${id}`, { raw_content: 'z' }],
+        ['DELETE', `/contents/${THREAD(sid)}/comments/${id}`, undefined],
+        ['PUT', `/contents/${id}/trashed/restore`, undefined],
+        ['POST', `/contents/${id}/reactions`, { value: '👍' }],
+        ['DELETE', `/contents/${id}/reactions/${ids()}`, undefined],
+        ['POST', `/contents/${id}/todos`, { raw_content: 'todo' }],
+        ['PUT', `/contents/${id}/move`, { new_parent_id: null }],
+        ['POST', '/contents', { content_type: 'folder', label: 'f', parent_id: id }],
+      ]);
+      const r = await api(srv.url, method, `/api/workspaces/${sid}${path}`, bob.token, body);
+      assert.ok(r.status < 500, `seed ${rng.seed}: ${method} ${path} → ${r.status} ${JSON.stringify(r.body)}`);
+    }
+
+    await sleep(150);
+    assert.deepEqual(tlmAdmin.frames.map((x) => x.event_type), [], 'an administrator in no space sees nothing of its chat');
+    tlmAdmin.close();
   } finally {
     await p.close();
   }
