@@ -2,7 +2,7 @@
 // Which messages a user has is their feed (rendered by the Tracim dialect); this only keeps what was read.
 import { notFound } from '../core/errors.js';
 import type { CommandContext, ReadContext } from './context.js';
-import { markRead as markChatRead } from './reads.js';
+import { markAllRead as markAllChatRead, markRead as markChatRead } from './reads.js';
 
 /** A live message standing for a chat message (its creation, an edit, a mention in it). */
 export interface ChatTlm {
@@ -59,5 +59,7 @@ export async function markAllRead(c: CommandContext, userId: number): Promise<nu
   await checkAccess(c, userId);
   const through = await c.tx.logHead();
   await c.tx.inbox.markAllRead(userId, through, c.now);
+  // The user read every live message, chat messages included: their chat is all read too.
+  if (c.actor.userId === userId) for (const { space_id } of await c.tx.reads.counts(userId)) await markAllChatRead(c, space_id);
   return through;
 }

@@ -47,6 +47,14 @@ test('read state: reading the TLM of a chat message is the chat read of it, and 
     const summary = (await api<{ unread_messages_count: number }>(srv.url, 'GET', `/api/users/${bob.id}/messages/summary`, bob.token)).body;
     const unreadTlms = (await inbox()).filter((t) => t.read_date === null).length;
     assert.equal(summary.unread_messages_count, unreadTlms, 'the summary counts chat reads too');
+    // Tracim "mark all read" is the chat's "all read" too.
+    await post('third');
+    const chatUnread = async () => (await api<{ total_unread: number }>(srv.url, 'GET', '/api/v1/unread', bob.token)).body.total_unread;
+    assert.equal(await chatUnread(), 1);
+    assert.equal((await api(srv.url, 'PUT', `/api/users/${bob.id}/messages/read`, bob.token)).status, 204);
+    const all = await natBob.next((f) => f.type === 'unread.updated' && f.data.all_read === true);
+    assert.equal((all.data.unread as { space_unread: number }).space_unread, 0);
+    assert.equal(await chatUnread(), 0);
     tlm.close();
     await Promise.all([air.close(), natBob.close()]);
   } finally {
