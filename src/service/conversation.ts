@@ -2,6 +2,7 @@
 // run the chat's own services, so a comment posted on the chat thread is a chat message for every dialect,
 // and its edits, deletion and reactions are the message's. Nothing here emits content.* events.
 import type { ContentReactionView, ContentType, ContentView, TagView } from '../core/content-model.js';
+import type { UserRef } from '../core/model.js';
 import { type ChatRef, type SpaceStats, commentView, fileContentView, hasThread, reactionView, reactionsOf, threadView } from '../core/conversation.js';
 import { HeraldError, badRequest, conflict, forbidden, notFound } from '../core/errors.js';
 import type { CommandContext, ReadContext } from './context.js';
@@ -10,7 +11,7 @@ import { react } from './reactions.js';
 import { userOf } from './commit.js';
 import type { ContentPatch } from './content.js';
 
-/** Comments listed under the thread (the newest ones, oldest first). UNFINISHED: no paging beyond them. */
+/** Comments and files listed under the thread (the newest of each, oldest first). UNFINISHED: no paging beyond them. */
 export const THREAD_PAGE = 200;
 
 /** "message not found" / "file not found" read as the content's. */
@@ -55,11 +56,22 @@ export async function rootThread(c: ReadContext, spaceId: number, type: ContentT
   return space !== null && hasThread(space) ? [threadView(space)] : [];
 }
 
-/** The comments of the thread: the space's newest messages, oldest first. */
+/** What is under the thread: the space's newest messages (comments) and chat files, oldest first. */
 export async function comments(c: ReadContext, spaceId: number, type: ContentType | undefined): Promise<ContentView[]> {
   await threadSpace(c, spaceId, 'read');
-  if (type !== undefined && type !== 'comment') return [];
-  return (await messages.list(c, spaceId, null, THREAD_PAGE)).reverse().map((m) => commentView(m));
+  const out: ContentView[] = [];
+  if (type === undefined || type === 'comment') out.push(...(await messages.list(c, spaceId, null, THREAD_PAGE)).reverse().map((m) => commentView(m)));
+  if (type === undefined || type === 'file') {
+    const authors = new Map<number, UserRef | null>();
+    for (const f of await c.tx.files.ofSpace(spaceId, THREAD_PAGE)) {
+      const by = f.uploaded_by;
+      if (by !== null && !authors.has(by)) authors.set(by, await c.tx.users.ref(by));
+      out.push(fileContentView(f, by === null ? null : (authors.get(by) ?? null)));
+    }
+  }
+  // An upload and its bot message share the command's time: the file comes first, as its event does.
+  const rank = (x: ContentView) => (x.type === 'file' ? 0 : 1);
+  return out.sort((a, b) => a.created_at - b.created_at || rank(a) - rank(b) || a.id - b.id);
 }
 
 /** A comment on the thread is a chat message (mentions and alerts as in chat). */

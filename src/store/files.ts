@@ -35,6 +35,12 @@ export class FileRepo {
     return toFile(r);
   }
 
+  /** The newest live files of a space, oldest first. */
+  async ofSpace(spaceId: number, limit: number): Promise<FileView[]> {
+    const rows = await this.db.selectFrom('files').selectAll().where('space_id', '=', spaceId).where('deleted', '=', 0).orderBy('id', 'desc').limit(limit).execute();
+    return rows.reverse().map(toFile);
+  }
+
   /** Live chat files of a space and their bytes. */
   async totals(spaceId: number): Promise<{ files: number; bytes: number }> {
     const r = await this.db

@@ -274,6 +274,8 @@ test('one conversation: a chat file is a Tracim file under the thread; an admini
     // The upload's bot message is a comment of the thread, with no author.
     const bot = await tlm.next((x) => x.event_type === 'content.created.comment' && x.fields.author === null);
     assert.equal(bot.fields.content.raw_content, `@${alice.id} has added the file minutes.txt to this channel`);
+    const under = await api<Record<string, unknown>[]>(srv.url, 'GET', `/api/workspaces/${sid}/contents?parent_id=${THREAD(sid)}`, bob.token);
+    assert.deepEqual(under.body.map((c) => [c.content_type, c.content_id]), [['file', 1_500_000_000 + fid], ['comment', bot.fields.content.content_id]]);
     const got = await api<Record<string, unknown>>(srv.url, 'GET', `/api/workspaces/${sid}/contents/${1_500_000_000 + fid}`, bob.token);
     assert.equal(got.status, 200);
     assert.equal(got.body.filename, 'minutes.txt');
