@@ -13,6 +13,8 @@ const Subscription = Type.Object({ subscription: SubscriptionSchema });
 const Call = Type.Object({ call: CallSchema });
 const Side = literals(['caller', 'callee'] as const);
 const EventIds = Type.Array(Position, { maxItems: 1000 });
+/** Live messages that stand for a chat message (its creation, edit, a mention in it): their reads are the chat's. */
+const ChatMessages = Type.Optional(Type.Array(Type.Object({ event_id: Position, message_id: Id }), { maxItems: 1000 }));
 
 export const SUBSCRIPTION_COMMANDS = [
   command({
@@ -94,16 +96,16 @@ export const INBOX_COMMANDS = [
   command({
     name: 'tlm.read_state',
     summary: "Read dates of some of a user's live messages, the position up to which all are read, and the log head",
-    input: Type.Object({ user_id: Id, event_ids: EventIds }),
+    input: Type.Object({ user_id: Id, event_ids: EventIds, chat: ChatMessages }),
     output: Type.Object({ read: Type.Array(Type.Object({ event_id: Position, read_at: Millis })), all_read_through: Position, head: Position }),
-    run: read((c, d) => inbox.readState(c, d.user_id, d.event_ids)),
+    run: read((c, d) => inbox.readState(c, d.user_id, d.event_ids, d.chat ?? [])),
   }),
   command({
     name: 'tlm.mark_read',
     summary: "Mark some of a user's live messages read (first read dates are kept)",
-    input: Type.Object({ user_id: Id, event_ids: EventIds }),
+    input: Type.Object({ user_id: Id, event_ids: EventIds, chat: ChatMessages }),
     output: Type.Object({ marked: Type.Integer() }),
-    run: write(async (c, d) => ({ marked: await inbox.markRead(c, d.user_id, d.event_ids) })),
+    run: write(async (c, d) => ({ marked: await inbox.markRead(c, d.user_id, d.event_ids, d.chat ?? []) })),
   }),
   command({
     name: 'tlm.mark_all_read',

@@ -13,6 +13,7 @@ import type {
   UserRef,
 } from '../core/model.js';
 import type { ContentReactionView, ContentView, SpaceRef, SubscriptionView, TagView, CallView } from '../core/content-model.js';
+import type { SpaceStats } from '../core/conversation.js';
 
 /**
  * Who receives an event (see core/audience.ts). The log stores the descriptor; explicit users (`users`,
@@ -40,34 +41,38 @@ interface E<T extends string, D> {
 export type HeraldEvent =
   | E<'user.created', { user: UserRef }>
   | E<'user.updated', { user: UserRef; actor_id: number | null; author: UserRef | null }>
-  | E<'space.created', { space: SpaceView; actor_id: number | null }>
-  | E<'space.updated', { space: SpaceView; actor_id: number | null }>
+  // `stats`: the space's latest message and file totals when the event was appended (absent in older events).
+  | E<'space.created', { space: SpaceView; actor_id: number | null; stats?: SpaceStats }>
+  | E<'space.updated', { space: SpaceView; actor_id: number | null; stats?: SpaceStats }>
   | E<'space.deleted', { space: SpaceView; actor_id: number | null }>
-  | E<'member.added', { space: SpaceView; member: MemberView; actor_id: number | null }>
-  | E<'member.updated', { space: SpaceView; member: MemberView; actor_id: number | null }>
+  | E<'member.added', { space: SpaceView; member: MemberView; actor_id: number | null; stats?: SpaceStats }>
+  | E<'member.updated', { space: SpaceView; member: MemberView; actor_id: number | null; stats?: SpaceStats }>
   /** `actor_id === member.user.id` means the user left; otherwise they were removed by the actor. */
-  | E<'member.removed', { space: SpaceView; member: MemberView; actor_id: number | null }>
+  | E<'member.removed', { space: SpaceView; member: MemberView; actor_id: number | null; stats?: SpaceStats }>
   // Message events carry their space's summary (name, kind, times) for dialects that embed it (Dino's group).
   | E<'message.created', { message: MessageView; space: SpaceSummary }>
   | E<'message.updated', { message: MessageView; space: SpaceSummary; actor_id: number | null }>
-  | E<'message.deleted', { message: MessageView; space: SpaceSummary; actor_id: number | null }>
+  /** `author`: who deleted it (absent in events logged before it was recorded). */
+  | E<'message.deleted', { message: MessageView; space: SpaceSummary; actor_id: number | null; author?: UserRef | null }>
   | E<'message.read', { message: MessageView; space: SpaceSummary; user: UserRef; at: number }>
-  | E<'reaction.added', { message: MessageView; user: UserRef; emoji: string }>
-  | E<'reaction.removed', { message: MessageView; user: UserRef; emoji: string }>
+  // `space` (and the optional keys below) are always set now; events logged before they were recorded lack them.
+  | E<'reaction.added', { message: MessageView; user: UserRef; emoji: string; space?: SpaceSummary }>
+  | E<'reaction.removed', { message: MessageView; user: UserRef; emoji: string; space?: SpaceSummary }>
   | E<'attachment.deleted', { space_id: number; space: SpaceSummary; message_ids: number[]; message_uuids: string[]; files: FileView[]; actor_id: number | null }>
-  | E<'file.created', { file: FileView; space: SpaceSummary; actor_id: number | null }>
+  | E<'file.created', { file: FileView; space: SpaceSummary; actor_id: number | null; author?: UserRef | null }>
   | E<'unread.updated', { unread: UnreadView; all_read: boolean }>
   | E<'lock.acquired', { lock: LockView }>
   | E<'lock.released', { lock: LockView; actor_id: number | null }>
   | E<'action.created', { action: ActionView }>
   | E<'action.updated', { action: ActionView }>
   | E<'action.deleted', { action: ActionView; actor_id: number | null }>
-  | E<'alert.created', { alert: AlertView }>
+  /** The message and space the alert is about; `recipient` (mentions): the alerted username, or "all" when only @all reached them. */
+  | E<'alert.created', { alert: AlertView; message?: MessageView; space?: SpaceSummary; recipient?: string }>
   // ---- Tracim content tree, tags, subscriptions, calls (src/service/content.ts) ---------------
   // `author` is the acting user's snapshot (null for the server API key).
   | E<'user.deleted', { user: UserRef; actor_id: number | null; author: UserRef | null }>
   | E<'user.undeleted', { user: UserRef; actor_id: number | null; author: UserRef | null }>
-  | E<'space.undeleted', { space: SpaceView; actor_id: number | null }>
+  | E<'space.undeleted', { space: SpaceView; actor_id: number | null; stats?: SpaceStats }>
   | E<'content.created', { content: ContentView; space: SpaceRef; author: UserRef | null }>
   | E<'content.updated', { content: ContentView; space: SpaceRef; author: UserRef | null }>
   | E<'content.deleted', { content: ContentView; space: SpaceRef; author: UserRef | null }>

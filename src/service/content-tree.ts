@@ -4,6 +4,7 @@ import { badRequest } from '../core/errors.js';
 import { spaceRef } from '../core/projection.js';
 import type { CommandContext } from './context.js';
 import { authorOf, viewOf } from './content.js';
+import { assertContentId } from '../core/conversation.js';
 
 async function targetFolder(c: CommandContext, spaceId: number, parentId: number | null): Promise<void> {
   if (parentId === null) return;
@@ -60,6 +61,7 @@ export async function copy(c: CommandContext, spaceId: number, contentId: number
     },
     c.now,
   );
+  assertContentId(id);
   await c.tx.content.addRevision(id, 'copy', c.actor.userId, c.now);
   const content = await viewOf(c, id);
   await c.emit({ type: 'content.copied', data: { content, space: spaceRef(target), author: await authorOf(c), source_id: contentId } });

@@ -7,6 +7,8 @@ import { badRequest, conflict, forbidden } from '../core/errors.js';
 import { spaceRef } from '../core/projection.js';
 import type { CommandContext, ReadContext } from './context.js';
 import { contentMentions } from './mentions.js';
+import { assertContentId, chatRefOf } from '../core/conversation.js';
+import * as chat from './conversation.js';
 
 export interface NewContentInput {
   content_type: ContentType;
@@ -72,6 +74,7 @@ export async function insert(c: CommandContext, space: SpaceRef, input: NewConte
     },
     c.now,
   );
+  assertContentId(id);
   await c.tx.content.addRevision(id, 'creation', c.actor.userId, c.now);
   if (parentId !== null) await c.tx.spaces.touch(space.id, c.now);
   const content = await viewOf(c, id);
@@ -90,6 +93,8 @@ export async function create(c: CommandContext, spaceId: number, input: NewConte
 }
 
 export async function comment(c: CommandContext, spaceId: number, contentId: number, raw: string): Promise<ContentView> {
+  const ref = chatRefOf(contentId);
+  if (ref !== null) return chat.comment(c, spaceId, ref, raw);
   const { space } = await c.access.content(spaceId, contentId, 'post');
   return insert(c, spaceRef(space), { content_type: 'comment', label: '', raw_content: raw, parent_id: contentId });
 }
@@ -101,13 +106,19 @@ export async function todo(c: CommandContext, spaceId: number, contentId: number
 
 /** One content (deleted ones too) with its reactions and tags. */
 export async function get(c: ReadContext, spaceId: number, contentId: number): Promise<{ content: ContentView; reactions: ContentReactionView[]; tags: TagView[] }> {
+  const ref = chatRefOf(contentId);
+  if (ref !== null) return chat.get(c, spaceId, ref);
   await c.access.content(spaceId, contentId, 'read', true);
   return { content: await viewOf(c, contentId), reactions: await c.tx.content.reactions(contentId), tags: await c.tx.tags.ofContent(contentId) };
 }
 
 export async function list(c: ReadContext, spaceId: number, filter: { parent_id?: number | null; include_deleted?: boolean; content_type?: ContentType }): Promise<ContentView[]> {
+  // The chat thread sits at the root; its comments are the chat's messages (service/conversation.ts).
+  const ref = filter.parent_id == null ? null : chatRefOf(filter.parent_id);
+  if (ref !== null) return ref.kind === 'thread' && ref.space_id === spaceId ? chat.comments(c, spaceId, filter.content_type) : [];
   await c.access.space(spaceId, 'read', 'workspace');
-  return c.tx.content.list(spaceId, filter.parent_id, filter.include_deleted ?? false, filter.content_type);
+  const real = await c.tx.content.list(spaceId, filter.parent_id, filter.include_deleted ?? false, filter.content_type);
+  return filter.parent_id === undefined || filter.parent_id === null ? [...(await chat.rootThread(c, spaceId, filter.content_type)), ...real] : real;
 }
 
 export async function revisions(c: ReadContext, spaceId: number, contentId: number): Promise<Revision[]> {
@@ -117,6 +128,8 @@ export async function revisions(c: ReadContext, spaceId: number, contentId: numb
 
 /** Label / text / status / assignee / file change: one new revision, one content.updated. */
 export async function update(c: CommandContext, spaceId: number, contentId: number, patch: ContentPatch): Promise<ContentView> {
+  const chatRef = chatRefOf(contentId);
+  if (chatRef !== null) return chat.update(c, spaceId, chatRef, patch);
   const { space, row } = await c.access.content(spaceId, contentId, 'post');
   if (!c.actor.server && row.type === 'comment' && row.author_id !== c.actor.userId) throw forbidden('only the author may edit a comment');
   await assignable(c, spaceId, patch.assignee_id);
@@ -135,6 +148,8 @@ export async function update(c: CommandContext, spaceId: number, contentId: numb
 
 /** Deletes (trashes) or restores a content: its author, a manager, or the server API key. */
 export async function setDeleted(c: CommandContext, spaceId: number, contentId: number, deleted: boolean): Promise<ContentView> {
+  const ref = chatRefOf(contentId);
+  if (ref !== null) return chat.setDeleted(c, spaceId, ref, deleted);
   const { space, row, role } = await c.access.content(spaceId, contentId, 'post', true);
   if ((row.deleted !== 0) === deleted) throw conflict(deleted ? 'content is already deleted' : 'content is not deleted');
   if (!c.actor.server && row.author_id !== c.actor.userId && role !== 'owner' && role !== 'manager') throw forbidden('only the author or a manager may delete a content');

@@ -17,7 +17,7 @@ export async function checkUpload(c: ReadContext, spaceId: number): Promise<void
 export async function add(c: CommandContext, spaceId: number, f: { name: string; mimetype: string; size: number; storage_key: string }): Promise<FileView> {
   const { space } = await c.access.space(spaceId, 'post');
   const file = await c.tx.files.insert({ ...f, space_id: spaceId, uploaded_by: c.actor.userId }, c.now);
-  await c.emit({ type: 'file.created', data: { file, space, actor_id: c.actor.userId } });
+  await c.emit({ type: 'file.created', data: { file, space, actor_id: c.actor.userId, author: await c.tx.users.ref(c.actor.userId) } });
   const text = c.actor.userId === null ? `The file ${file.name} was added to this channel` : `@${c.actor.userId} has added the file ${file.name} to this channel`;
   await botMessage(c, spaceId, 1, text);
   return file;

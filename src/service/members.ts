@@ -5,13 +5,14 @@ import { conflict, forbidden, notFound } from '../core/errors.js';
 import { ensure, mayAssignRole } from '../core/permissions.js';
 import type { CommandContext } from './context.js';
 import { botMessage } from './messages.js';
+import { spaceStats } from './conversation.js';
 
 /** Adds the user to the space and emits `member.added` (no permission check: callers have made it). */
 export async function join(c: CommandContext, spaceId: number, userId: number, role: Role): Promise<MemberView> {
   await c.tx.spaces.addMember(spaceId, userId, role, c.now);
   const space = (await c.tx.spaces.view(spaceId))!;
   const member = space.members.find((m) => m.user.id === userId)!;
-  await c.emit({ type: 'member.added', data: { space, member, actor_id: c.actor.userId } });
+  await c.emit({ type: 'member.added', data: { space, member, actor_id: c.actor.userId, stats: await spaceStats(c, spaceId) } });
   return member;
 }
 
@@ -66,7 +67,7 @@ export async function setRole(c: CommandContext, spaceId: number, userId: number
   await c.tx.spaces.setRole(spaceId, userId, role);
   const space = (await c.tx.spaces.view(spaceId))!;
   const member = space.members.find((m) => m.user.id === userId)!;
-  await c.emit({ type: 'member.updated', data: { space, member, actor_id: c.actor.userId } });
+  await c.emit({ type: 'member.updated', data: { space, member, actor_id: c.actor.userId, stats: await spaceStats(c, space.id) } });
   return member;
 }
 
@@ -82,5 +83,5 @@ export async function remove(c: CommandContext, spaceId: number, userId: number)
     throw conflict('the last owner cannot leave; make someone else owner first');
   }
   await c.tx.spaces.removeMember(spaceId, userId);
-  await c.emit({ type: 'member.removed', data: { space: (await c.tx.spaces.view(spaceId))!, member, actor_id: c.actor.userId } });
+  await c.emit({ type: 'member.removed', data: { space: (await c.tx.spaces.view(spaceId))!, member, actor_id: c.actor.userId, stats: await spaceStats(c, spaceId) } });
 }

@@ -1,7 +1,7 @@
 // Mentions and alerts. In chat: who a message mentions (members only) and the alerts it raises
 // (mentions, the quoted author). In the Tracim content tree: one mention.created per newly mentioned
 // member, or one for "all".
-import type { AlertView, MessageView, UserRef } from '../core/model.js';
+import type { AlertView, MessageView, SpaceSummary, UserRef } from '../core/model.js';
 import type { ContentType, ContentView, SpaceRef } from '../core/content-model.js';
 import { parseMentions } from '../core/mentions.js';
 import type { CommandContext, ReadContext } from './context.js';
@@ -26,11 +26,13 @@ export async function mentionTargets(c: ReadContext, spaceId: number, content: s
 }
 
 /** Alerts go out after the message they point at, never to its author or to someone already alerted. */
-export async function raiseAlerts(c: CommandContext, message: MessageView, alerts: AlertTargets, previous: ReadonlySet<number>): Promise<void> {
+export async function raiseAlerts(c: CommandContext, message: MessageView, space: SpaceSummary, alerts: AlertTargets, previous: ReadonlySet<number>): Promise<void> {
   for (const [userId, kind] of alerts) {
     if (userId === message.author?.id || previous.has(userId)) continue;
     const alert = await c.tx.alerts.insert({ user_id: userId, kind, from: message.author, space_id: message.space_id, message_id: message.id, text: message.content.slice(0, 200) }, c.now);
-    await c.emit({ type: 'alert.created', data: { alert } });
+    // Tracim shows a mention's recipient: the username, or "all" when only @all reached them.
+    const recipient = kind !== 'mention' ? undefined : message.mentions_all && !message.mentions.includes(userId) ? 'all' : (await c.tx.users.ref(userId))?.username;
+    await c.emit({ type: 'alert.created', data: { alert, message, space, ...(recipient === undefined ? {} : { recipient }) } });
   }
 }
 

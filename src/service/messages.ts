@@ -38,7 +38,7 @@ export async function post(c: CommandContext, spaceId: number, input: PostInput)
   if (mentioned.length) await c.tx.messages.setMentions(id, mentioned);
   const message = await c.tx.messages.freshView(id, row, c.now, space.kind, attachments, mentioned);
   await c.emit({ type: 'message.created', data: { message, space } });
-  await raiseAlerts(c, message, alerts, new Set());
+  await raiseAlerts(c, message, space, alerts, new Set());
   return message;
 }
 
@@ -65,7 +65,7 @@ export async function edit(c: CommandContext, messageId: number, content: string
   // An edit alerts only users it newly mentions; the quoted author was alerted when it was posted.
   const already = new Set(before?.mentions ?? []);
   for (const [id, kind] of alerts) if (kind === 'quote') already.add(id);
-  await raiseAlerts(c, message, alerts, already);
+  await raiseAlerts(c, message, space, alerts, already);
   return message;
 }
 
@@ -73,7 +73,7 @@ export async function remove(c: CommandContext, messageId: number): Promise<void
   const { row, role, space } = await c.access.message(messageId, 'read');
   if (row.author_id !== c.actor.userId && !can(role, 'manage')) throw forbidden('only the author or a manager may delete a message');
   await c.tx.messages.delete(messageId, c.now);
-  await c.emit({ type: 'message.deleted', data: { message: (await c.tx.messages.view(messageId))!, space, actor_id: c.actor.userId } });
+  await c.emit({ type: 'message.deleted', data: { message: (await c.tx.messages.view(messageId))!, space, actor_id: c.actor.userId, author: await c.tx.users.ref(c.actor.userId) } });
 }
 
 /**

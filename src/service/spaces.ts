@@ -3,6 +3,7 @@ import type { AccessMode, SpaceKind, SpaceView } from '../core/model.js';
 import { badRequest, conflict, notFound } from '../core/errors.js';
 import type { CommandContext, ReadContext } from './context.js';
 import { userOf } from './commit.js';
+import { spaceStats } from './conversation.js';
 
 export interface NewSpaceInput {
   name?: string;
@@ -39,7 +40,7 @@ export async function create(c: CommandContext, input: NewSpaceInput): Promise<{
   if (ownerId !== null) await c.tx.spaces.addMember(id, ownerId, kind === 'direct' ? 'member' : 'owner', c.now);
   for (const uid of others) await c.tx.spaces.addMember(id, uid, 'member', c.now);
   const space = (await c.tx.spaces.view(id))!;
-  await c.emit({ type: 'space.created', data: { space, actor_id: c.actor.userId } });
+  await c.emit({ type: 'space.created', data: { space, actor_id: c.actor.userId, stats: await spaceStats(c, id) } });
   return { space, created: true };
 }
 
@@ -60,7 +61,7 @@ export async function update(c: CommandContext, spaceId: number, patch: { name?:
   if (space.kind === 'direct' && patch.access && patch.access !== 'confidential') throw badRequest('a 1-to-1 space is always confidential');
   await c.tx.spaces.update(spaceId, patch, c.now);
   const updated = (await c.tx.spaces.view(spaceId))!;
-  await c.emit({ type: 'space.updated', data: { space: updated, actor_id: c.actor.userId } });
+  await c.emit({ type: 'space.updated', data: { space: updated, actor_id: c.actor.userId, stats: await spaceStats(c, updated.id) } });
   return updated;
 }
 
@@ -78,6 +79,6 @@ export async function restore(c: CommandContext, spaceId: number): Promise<Space
   if (!space.deleted) throw conflict('workspace is not deleted');
   await c.tx.spaces.update(spaceId, { deleted: false }, c.now);
   const restored = (await c.tx.spaces.view(spaceId))!;
-  await c.emit({ type: 'space.undeleted', data: { space: restored, actor_id: c.actor.userId } });
+  await c.emit({ type: 'space.undeleted', data: { space: restored, actor_id: c.actor.userId, stats: await spaceStats(c, restored.id) } });
   return restored;
 }

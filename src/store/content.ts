@@ -165,6 +165,20 @@ export class ContentRepo {
     return out;
   }
 
+  /** Live files and folders of a space's tree, and the files' bytes (AirSend's channel totals). */
+  async totals(spaceId: number): Promise<{ files: number; folders: number; bytes: number }> {
+    const rows = await this.db
+      .selectFrom('contents')
+      .select(['type', (eb) => eb.fn.count<number>('id').as('count'), (eb) => eb.fn.sum<number>('size').as('bytes')])
+      .where('space_id', '=', spaceId)
+      .where('deleted', '=', 0)
+      .where('type', 'in', ['file', 'folder'])
+      .groupBy('type')
+      .execute();
+    const of = (t: string) => rows.find((r) => r.type === t);
+    return { files: n(of('file')?.count ?? 0), folders: n(of('folder')?.count ?? 0), bytes: n(of('file')?.bytes ?? 0) };
+  }
+
   async childIds(parentId: number): Promise<number[]> {
     return (await this.db.selectFrom('contents').select('id').where('parent_id', '=', parentId).execute()).map((r) => n(r.id));
   }

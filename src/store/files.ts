@@ -35,6 +35,23 @@ export class FileRepo {
     return toFile(r);
   }
 
+  /** The newest live files of a space, oldest first. */
+  async ofSpace(spaceId: number, limit: number): Promise<FileView[]> {
+    const rows = await this.db.selectFrom('files').selectAll().where('space_id', '=', spaceId).where('deleted', '=', 0).orderBy('id', 'desc').limit(limit).execute();
+    return rows.reverse().map(toFile);
+  }
+
+  /** Live chat files of a space and their bytes. */
+  async totals(spaceId: number): Promise<{ files: number; bytes: number }> {
+    const r = await this.db
+      .selectFrom('files')
+      .select([(eb) => eb.fn.count<number>('id').as('count'), (eb) => eb.fn.sum<number>('size').as('bytes')])
+      .where('space_id', '=', spaceId)
+      .where('deleted', '=', 0)
+      .executeTakeFirst();
+    return { files: n(r?.count ?? 0), bytes: n(r?.bytes ?? 0) };
+  }
+
   async get(id: number): Promise<StoredFile | null> {
     const r = await this.db.selectFrom('files').selectAll().where('id', '=', id).executeTakeFirst();
     return r ? { ...toFile(r), storage_key: r.storage_key, deleted: bool(r.deleted) } : null;

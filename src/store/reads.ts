@@ -19,6 +19,13 @@ export class ReadRepo {
     return true;
   }
 
+  /** When the user read each of these messages (those they read one by one). */
+  async receipts(userId: number, messageIds: readonly number[]): Promise<Map<number, number>> {
+    if (messageIds.length === 0) return new Map();
+    const rows = await this.db.selectFrom('read_receipts').select(['message_id', 'read_at']).where('user_id', '=', userId).where('message_id', 'in', [...new Set(messageIds)]).execute();
+    return new Map(rows.map((r) => [n(r.message_id), n(r.read_at)]));
+  }
+
   /** The newest message id the member marked read with "all read" (0: never); null for a non-member. */
   async readThrough(spaceId: number, userId: number): Promise<number | null> {
     const r = await this.db.selectFrom('members').select('read_through').where('space_id', '=', spaceId).where('user_id', '=', userId).executeTakeFirst();

@@ -54,7 +54,8 @@ export const DOC = {
       id: 'int',
       created_on_ts: 'int',
       last_active_on_ts: 'int',
-      latest_message: 'null',
+      // The document's examples show null; Herald fills it with the channel's latest message when it has one.
+      latest_message: ['oneOf', 'null', DOC_MESSAGE_COMMON],
       members: ['array', DOC_USER],
       channel_roots: ['array', { type: 'string', location: 'string' }],
       total_fs_count: 'int',
@@ -76,7 +77,8 @@ export const DOC = {
       created_by: 'intstring', // the document's channel.update example shows "created_by":"91010001"
       created_on_ts: 'int',
       last_active_on_ts: 'int',
-      latest_message: 'null',
+      // The document's examples show null; Herald fills it with the channel's latest message when it has one.
+      latest_message: ['oneOf', 'null', DOC_MESSAGE_COMMON],
       members: ['array', DOC_USER],
       channel_roots: ['array', { type: 'string', location: 'string' }],
       total_fs_count: 'int',

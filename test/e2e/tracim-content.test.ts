@@ -65,7 +65,8 @@ test('tracim content: every sub-type is created, modified, deleted and undeleted
     const createdTodo = w.clients.bob.frames.find((t) => t.event_type === 'content.created.todo')!;
     assert.equal(createdTodo.fields.content.assignee_id, String(w.bob.id));
     assert.equal(createdTodo.fields.content.parent_label, 'Note');
-    const createdComment = w.clients.bob.frames.find((t) => t.event_type === 'content.created.comment')!;
+    // (the chat's bot messages are comments of the workspace's chat thread too: pick this one)
+    const createdComment = w.clients.bob.frames.find((t) => t.event_type === 'content.created.comment' && t.fields.content.content_id === ids.comment)!;
     assert.equal(createdComment.fields.content.parent_id, thread.body.content_id);
     assert.equal(createdComment.fields.content.author.user_id, w.alice.id);
 

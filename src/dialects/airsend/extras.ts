@@ -37,8 +37,8 @@ export class AirSendExtras {
       const src = this.source(ev, view);
       let frames = this.updates.get(src);
       if (frames === undefined) {
-        const space = (src as typeof ev).data.space;
-        frames = [new Payload(airEnvelope('channel.update', { channel: airChannel(space, this.o.isOnline, true) }))];
+        const { space, stats } = (src as typeof ev).data;
+        frames = [new Payload(airEnvelope('channel.update', { channel: airChannel(space, this.o.isOnline, true, stats, this.o.botName) }))];
         this.updates.set(src, frames);
       }
       return frames;

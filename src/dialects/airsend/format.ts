@@ -1,6 +1,7 @@
 // AirSend value formats and object shapes (docs/dialects/airsend.md): timestamps, emoji ids, and the
 // user / channel / message / action objects the AirSend RTM document shows. Pure functions of snapshots.
 import type { ActionView, AlertView, FileView, LockView, MessageView, SpaceView, UnreadView, UserRef } from '../../core/model.js';
+import type { SpaceStats } from '../../core/conversation.js';
 
 /** AirSend's date-time form: `YYYY-MM-DD HH:MM:SS`, UTC. */
 export function airTime(ms: number): string {
@@ -80,9 +81,11 @@ export function channelRoots(spaceId: number): { type: string; location: string 
 
 /**
  * The channel object. `createdByAsString` follows the document's `channel.update` example, which shows
- * `created_by` as a string ("91010001") where `channel.create` shows an integer.
+ * `created_by` as a string ("91010001") where `channel.create` shows an integer. `stats` (the space's
+ * latest message and file totals when the event was appended) fill `latest_message` and `total_*`; events
+ * logged before they were recorded show null and 0.
  */
-export function airChannel(s: SpaceView, isOnline: (userId: number) => boolean, createdByAsString: boolean): Record<string, unknown> {
+export function airChannel(s: SpaceView, isOnline: (userId: number) => boolean, createdByAsString: boolean, stats?: SpaceStats, botName = 'AirBot'): Record<string, unknown> {
   const createdBy = s.created_by ?? s.owner_id ?? SYSTEM_USER_ID;
   return {
     id: s.id,
@@ -96,13 +99,13 @@ export function airChannel(s: SpaceView, isOnline: (userId: number) => boolean, 
     created_by: createdByAsString ? String(createdBy) : createdBy,
     created_on_ts: airTs(s.created_at),
     last_active_on_ts: airTs(s.last_active_at),
-    latest_message: null,
+    latest_message: stats?.latest_message ? airMessage(stats.latest_message, botName) : null,
     members: s.members.map((m) => airUser(m.user, isOnline(m.user.id))),
     channel_roots: channelRoots(s.id),
-    total_fs_count: 0,
-    total_file_count: 0,
-    total_folder_count: 0,
-    total_fs_size: 0,
+    total_fs_count: stats ? stats.file_count + stats.folder_count : 0,
+    total_file_count: stats?.file_count ?? 0,
+    total_folder_count: stats?.folder_count ?? 0,
+    total_fs_size: stats?.fs_size ?? 0,
   };
 }
 

@@ -5,6 +5,7 @@
 // are in extras.ts.
 import type { Delivered } from '../../events/types.js';
 import type { SpaceView } from '../../core/model.js';
+import type { SpaceStats } from '../../core/conversation.js';
 import type { Renderer } from '../render.js';
 import { airAction, airAlert, airChannel, airLock, airMessage, airUnread, airUser } from './format.js';
 
@@ -31,10 +32,10 @@ export function renderAirSend(ev: Delivered, o: AirSendRenderOptions): string | 
     case 'message.deleted':
       return airEnvelope('chat.deleteMessage', { message_id: ev.data.message.id, channel_id: ev.data.message.space_id });
     case 'space.created':
-      return airEnvelope('channel.create', { channel: airChannel(ev.data.space, o.isOnline, false) });
+      return airEnvelope('channel.create', { channel: airChannel(ev.data.space, o.isOnline, false, ev.data.stats, o.botName) });
     case 'space.updated':
     case 'member.updated':
-      return airEnvelope('channel.update', { channel: airChannel(ev.data.space, o.isOnline, true) });
+      return airEnvelope('channel.update', { channel: airChannel(ev.data.space, o.isOnline, true, ev.data.stats, o.botName) });
     case 'space.deleted':
       return airEnvelope('channel.remove', { channel_id: ev.data.space.id });
     case 'member.added':
@@ -76,7 +77,8 @@ export function renderAirSend(ev: Delivered, o: AirSendRenderOptions): string | 
 function renderOther(ev: Delivered, o: AirSendRenderOptions): string | null {
   const type: string = ev.type;
   if (type === 'space.undeleted') {
-    return airEnvelope('channel.create', { channel: airChannel((ev.data as { space: SpaceView }).space, o.isOnline, false) });
+    const d = ev.data as { space: SpaceView; stats?: SpaceStats };
+    return airEnvelope('channel.create', { channel: airChannel(d.space, o.isOnline, false, d.stats, o.botName) });
   }
   if (type.startsWith('custom.')) {
     const data = ev.data as { space_id: number | null; payload: Record<string, unknown> };

@@ -4,6 +4,7 @@ import type { Renderer } from '../render.js';
 import type { Delivered, HeraldEvent } from '../../events/types.js';
 import type { MemberView, Role, SpaceView, UserRef } from '../../core/model.js';
 import type { CallView, ContentReactionView, ContentView, SpaceRef, SubscriptionView, TagView } from '../../core/content-model.js';
+import { chatTlmOf } from './chat.js';
 
 export interface Tlm {
   event_id: number;
@@ -217,7 +218,8 @@ export function tlmOf(ev: HeraldEvent): { event_type: string; fields: Record<str
       return { event_type: `user_call.${core}`, fields: { author: authorOf(ev.data.author), user_call: callFields(ev.data.call), user: userFields(ev.data.call.callee) } };
     }
     default:
-      return null;
+      // Chat events: the workspace's chat thread (chat.ts).
+      return chatTlmOf(ev);
   }
 }
 

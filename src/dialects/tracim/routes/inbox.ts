@@ -13,6 +13,19 @@ const FEED_BATCH = 500;
 /** Ids per read-state query (the command's limit). */
 const READ_STATE_BATCH = 1000;
 
+/** The chat message a feed event stands for (its creation, an edit, a mention in it): reads are shared with the chat. */
+export function chatMessageOf(e: FeedEvent): number | null {
+  const d = e.data as { message?: { id?: unknown }; alert?: { kind?: unknown } } | null;
+  const about = e.type === 'message.created' || e.type === 'message.updated' || (e.type === 'alert.created' && d?.alert?.kind === 'mention');
+  return about && typeof d?.message?.id === 'number' ? d.message.id : null;
+}
+
+const chatOf = (events: readonly FeedEvent[]) =>
+  events.flatMap((e) => {
+    const m = chatMessageOf(e);
+    return m === null ? [] : [{ event_id: e.id, message_id: m }];
+  });
+
 const tlmOf = (e: FeedEvent): Tlm | null => renderTlm({ type: e.type, data: e.data, id: e.id, at: e.at } as unknown as HeraldEvent & { id: number; at: number });
 
 export function inboxRoutes(app: App, deps: TracimRouteDeps): void {
@@ -32,11 +45,12 @@ export function inboxRoutes(app: App, deps: TracimRouteDeps): void {
     }
   }
 
-  /** Read dates of these messages (and checks the caller may read the user's messages). */
-  async function readDates(req: FastifyRequest, userId: number, ids: number[]): Promise<Map<number, number>> {
+  /** Read dates of these messages (and checks the caller may read the user's messages); chat reads count. */
+  async function readDates(req: FastifyRequest, userId: number, events: FeedEvent[]): Promise<Map<number, number>> {
     const out = new Map<number, number>();
-    for (let i = 0; i < ids.length; i += READ_STATE_BATCH) {
-      const { read } = await run(req, 'tlm.read_state', { user_id: userId, event_ids: ids.slice(i, i + READ_STATE_BATCH) });
+    for (let i = 0; i < events.length; i += READ_STATE_BATCH) {
+      const batch = events.slice(i, i + READ_STATE_BATCH);
+      const { read } = await run(req, 'tlm.read_state', { user_id: userId, event_ids: batch.map((e) => e.id), chat: chatOf(batch) });
       for (const r of read) out.set(r.event_id, r.read_at);
     }
     return out;
@@ -55,11 +69,12 @@ export function inboxRoutes(app: App, deps: TracimRouteDeps): void {
     let hi = Math.min(before ?? Infinity, state.head + 1);
     for (let span = Math.max(64, count * 4); items.length <= count && hi - 1 > floor; span *= 2) {
       const lo = Math.max(floor, hi - 1 - span);
-      const tlms = (await between(userId, lo, hi))
-        .map(tlmOf)
-        .filter((t): t is Tlm => t !== null && (types === null || types.has(t.event_type) || types.has(t.event_type.split('.').slice(0, 2).join('.'))))
+      const events = (await between(userId, lo, hi))
+        .map((e) => ({ e, t: tlmOf(e) }))
+        .filter((x): x is { e: FeedEvent; t: Tlm } => x.t !== null && (types === null || types.has(x.t.event_type) || types.has(x.t.event_type.split('.').slice(0, 2).join('.'))))
         .reverse();
-      const dates = await readDates(req, userId, tlms.map((t) => t.event_id));
+      const tlms = events.map((x) => x.t);
+      const dates = await readDates(req, userId, events.map((x) => x.e));
       for (const t of tlms) {
         const d = dates.get(t.event_id);
         if (d !== undefined) t.read_date = iso(d);
@@ -81,12 +96,12 @@ export function inboxRoutes(app: App, deps: TracimRouteDeps): void {
     let unread = 0;
     for (let after = 0; ; ) {
       const batch = await deps.feed(userId, after, FEED_BATCH);
-      const ids = batch.filter((e) => tlmOf(e) !== null).map((e) => e.id);
-      total += ids.length;
-      const open = ids.filter((id) => id > all_read_through);
+      const shown = batch.filter((e) => tlmOf(e) !== null);
+      total += shown.length;
+      const open = shown.filter((e) => e.id > all_read_through);
       if (open.length) {
         const dates = await readDates(req, userId, open);
-        unread += open.filter((id) => !dates.has(id)).length;
+        unread += open.filter((e) => !dates.has(e.id)).length;
       }
       if (batch.length < FEED_BATCH) break;
       after = batch[batch.length - 1].id;
@@ -104,7 +119,7 @@ export function inboxRoutes(app: App, deps: TracimRouteDeps): void {
     await run(req, 'tlm.check_access', { user_id: userId });
     const [e] = await deps.feed(userId, eventId - 1, 1);
     if (e === undefined || e.id !== eventId || tlmOf(e) === null) throw notFound('message');
-    await run(req, 'tlm.mark_read', { user_id: userId, event_ids: [eventId] });
+    await run(req, 'tlm.mark_read', { user_id: userId, event_ids: [eventId], chat: chatOf([e]) });
     return reply.status(204).send();
   });
 }
