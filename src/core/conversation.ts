@@ -164,6 +164,9 @@ export interface SpaceStats {
   fs_size: number;
 }
 
+/** A space just created holds nothing yet (no query needed). */
+export const EMPTY_STATS: SpaceStats = Object.freeze({ latest_message: null, file_count: 0, folder_count: 0, fs_size: 0 });
+
 /** Tracim's mention recipient for a chat mention alert: "all" when only @all reached the user. */
 export function mentionRecipient(m: MessageView, recipient: UserRef): string {
   return m.mentions_all && !m.mentions.includes(recipient.id) ? 'all' : recipient.username;

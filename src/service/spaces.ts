@@ -4,6 +4,7 @@ import { badRequest, conflict, notFound } from '../core/errors.js';
 import type { CommandContext, ReadContext } from './context.js';
 import { userOf } from './commit.js';
 import { spaceStats } from './conversation.js';
+import { EMPTY_STATS } from '../core/conversation.js';
 
 export interface NewSpaceInput {
   name?: string;
@@ -40,7 +41,7 @@ export async function create(c: CommandContext, input: NewSpaceInput): Promise<{
   if (ownerId !== null) await c.tx.spaces.addMember(id, ownerId, kind === 'direct' ? 'member' : 'owner', c.now);
   for (const uid of others) await c.tx.spaces.addMember(id, uid, 'member', c.now);
   const space = (await c.tx.spaces.view(id))!;
-  await c.emit({ type: 'space.created', data: { space, actor_id: c.actor.userId, stats: await spaceStats(c, id) } });
+  await c.emit({ type: 'space.created', data: { space, actor_id: c.actor.userId, stats: EMPTY_STATS } });
   return { space, created: true };
 }
 

@@ -62,7 +62,7 @@ test('chat.postMessage: attachments are listed in the message object', async () 
   const p = await a.expect('chat.postMessage', DOC['chat.postMessage'], (x) => x.message.id === mid);
   conforms(p.message.attachments, ['array', { ctp: 'string', content: { file_id: 'int', path: 'string', name: 'string', size: 'int' } }]);
   assert.equal(p.message.attachments[0].ctp, 'ATTACHMENT_TYPE_FILE');
-  assert.equal(p.message.attachments[0].content.path, `/cf/${cid}/attachments/notes.txt`);
+  assert.equal(p.message.attachments[0].content.path, `/cf/${2_000_000_000 + cid}/attachments/notes.txt`); // under the files root: the chat thread
   await a.close();
 });
 
@@ -107,7 +107,7 @@ test('channel.create: sent to the users associated with the new channel only (al
   assert.equal(ch.created_by, bob.id);
   assert.equal(ch.latest_message, null);
   assert.deepEqual(ch.channel_roots, [
-    { type: 'files', location: `/cf/${cid}` },
+    { type: 'files', location: `/cf/${2_000_000_000 + cid}` }, // the chat thread, where the channel's files are
     { type: 'wiki', location: `/wf/${cid}` },
   ]);
   sameInstant(ch.created_on, ch.created_on_ts);
@@ -327,7 +327,7 @@ test('lock.acquire and lock.release, and the file bot message (type 1)', async (
   const acq = await a.expect('lock.acquire', DOC['lock.acquire']);
   assert.equal(acq.channel_id, cid);
   assert.equal(acq.user_id, bob.id);
-  assert.equal(acq.path, `/cf/${cid}/attachments/Screen Shot.png`);
+  assert.equal(acq.path, `/cf/${2_000_000_000 + cid}/attachments/Screen Shot.png`);
 
   assert.equal((await api(srv.url, 'DELETE', `/api/v1/files/${fid}/lock`, bob.token)).status, 204);
   const rel = await a.expect('lock.release', DOC['lock.release']);

@@ -128,6 +128,13 @@ test('AirSend channel object: latest_message and total_* come from the channel\'
     assert.equal(ch.total_folder_count, 1);
     assert.equal(ch.total_fs_count, 3);
     assert.equal(ch.total_fs_size, 19);
+    // The files root is a real folder: the chat thread, under which the channel's files are listed.
+    const thread = 2_000_000_000 + sid;
+    assert.deepEqual(ch.channel_roots, [{ type: 'files', location: `/cf/${thread}` }, { type: 'wiki', location: `/wf/${sid}` }]);
+    const files = await api<{ content_type: string; filename: string }[]>(srv.url, 'GET', `/api/workspaces/${sid}/contents?parent_id=${thread}&content_type=file`, bob.token);
+    assert.deepEqual(files.body.filter((c) => c.content_type === 'file').map((c) => c.filename), ['notes.txt']);
+    const tree = await api<{ content_type: string; label: string }[]>(srv.url, 'GET', `/api/workspaces/${sid}/contents`, bob.token);
+    assert.deepEqual(tree.body.map((c) => `${c.content_type} ${c.label}`).sort(), ['file plan', 'folder Docs', 'thread Chat']);
     // The members' channel.update after user_added.channel carries them too.
     assert.equal((await api(srv.url, 'POST', `/api/v1/spaces/${sid}/members`, alice.token, { user_id: dave.id })).status, 201);
     await air.expect('user_added.channel', DOC['user_added.channel'], (x) => x.user.id === dave.id);

@@ -1,7 +1,7 @@
 // AirSend value formats and object shapes (docs/dialects/airsend.md): timestamps, emoji ids, and the
 // user / channel / message / action objects the AirSend RTM document shows. Pure functions of snapshots.
 import type { ActionView, AlertView, FileView, LockView, MessageView, SpaceView, UnreadView, UserRef } from '../../core/model.js';
-import type { SpaceStats } from '../../core/conversation.js';
+import { threadId, type SpaceStats } from '../../core/conversation.js';
 
 /** AirSend's date-time form: `YYYY-MM-DD HH:MM:SS`, UTC. */
 export function airTime(ms: number): string {
@@ -72,9 +72,15 @@ export function airUser(u: UserRef, online: boolean): AirUser {
 /** Status of a live channel (AirSend's `channel_status` 100). */
 export const CHANNEL_STATUS_ACTIVE = 100;
 
+/**
+ * The channel's roots, where its files really are: `files` is the folder of the channel's files — the chat
+ * thread of the workspace's content tree (core/conversation.ts), whose children are the chat files
+ * (`GET /api/workspaces/<id>/contents?parent_id=<thread id>`); `wiki` is the workspace's content tree itself
+ * (`GET /api/workspaces/<id>/contents`), whose root has no content id, so it is named by the channel id.
+ */
 export function channelRoots(spaceId: number): { type: string; location: string }[] {
   return [
-    { type: 'files', location: `/cf/${spaceId}` },
+    { type: 'files', location: `/cf/${threadId(spaceId)}` },
     { type: 'wiki', location: `/wf/${spaceId}` },
   ];
 }
@@ -113,7 +119,7 @@ export function airChannel(s: SpaceView, isOnline: (userId: number) => boolean, 
 
 /** A file's path under its channel's file root (`channel_roots[type=files]`). */
 export function airPath(spaceId: number, name: string): string {
-  return `/cf/${spaceId}/attachments/${name}`;
+  return `/cf/${threadId(spaceId)}/attachments/${name}`;
 }
 
 /** The file name in a Herald path (`/spaces/<s>/files/<f>/<name>`). */
