@@ -4,47 +4,11 @@
 // cannot connect, refreshes tokens, and turns commands into promises settled by command.ack/command.error.
 import { backoffDelay, backoffOptions, type BackoffOptions } from './backoff.js';
 import { Emitter } from './emitter.js';
+import type { ClientOptions, ClientState, ClientStats } from './options.js';
 import { AuthError, CommandError } from './errors.js';
-import { HeraldRest, type FetchFn } from './rest.js';
-import { findWebSocket, openSse, openWebSocket, type CloseInfo, type Transport, type TransportKind, type WebSocketCtor } from './transports.js';
+import { HeraldRest } from './rest.js';
+import { findWebSocket, openSse, openWebSocket, parseFrame, type CloseInfo, type Transport, type TransportKind } from './transports.js';
 import type { CommandInput, CommandName, CommandResult, EventOfType, HeraldEventFrame, Reset, ServerErrorCode, Welcome } from './types.js';
-
-export interface ClientOptions {
-  /** The server's base URL, e.g. `http://localhost:8080` (WebSocket URLs are derived from it). */
-  url: string;
-  token: string;
-  /**
-   * Called when the server refuses the token (401) or closes the connection with 4009 (logout, password
-   * change): return a new token to go on, or null to stop (the client closes with an AuthError).
-   */
-  refreshToken?: (reason: 'unauthenticated' | 'revoked') => Promise<string | null> | string | null;
-  /** `auto` (default): WebSocket, falling back to SSE + REST when WebSocket cannot connect but HTTP can. */
-  transport?: 'auto' | TransportKind;
-  /** Consecutive WebSocket failures, with the HTTP API reachable, before `auto` switches to SSE (default 2). */
-  fallbackAfter?: number;
-  backoff?: Partial<BackoffOptions>;
-  /** How long a command waits for its answer (default 10 000 ms). */
-  commandTimeoutMs?: number;
-  /** Give up on a connection attempt that has not been welcomed after this long (default 15 000 ms). */
-  connectTimeoutMs?: number;
-  /** Where a previous session stopped (e.g. kept in localStorage): the first connection resumes from it. */
-  resumeFrom?: { position: number; epoch: string | null };
-  /** Random floats in [0, 1) for the jitter (tests pass a seeded one). */
-  random?: () => number;
-  WebSocket?: WebSocketCtor;
-  fetch?: FetchFn;
-}
-
-export type ClientState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
-
-export interface ClientStats {
-  /** Connections welcomed, the first included. */
-  connections: number;
-  /** Replayed events dropped because their position was already delivered. */
-  duplicates: number;
-  resets: number;
-  transport: TransportKind | null;
-}
 
 interface Pending {
   type: CommandName;
@@ -177,7 +141,7 @@ export class HeraldClient {
       if (this.conn.kind === 'sse') {
         this.rest.command(p.type, p.data as never).then(
           (r) => this.settle(p, null, r),
-          (e: unknown) => this.settle(p, restError(e, p)),
+          (e: unknown) => this.settle(p, CommandError.fromRest(e, p.type, p.requestId)),
         );
         continue;
       }
@@ -404,20 +368,5 @@ export class HeraldClient {
     if (this.state === s) return;
     this.state = s;
     this.events.emit('state', s);
-  }
-}
-
-function restError(e: unknown, p: Pending): CommandError {
-  const x = e as { code?: unknown; message?: unknown; status?: unknown };
-  if (typeof x?.status === 'number') return new CommandError(x.code as ServerErrorCode, String(x.message), p.type, p.requestId);
-  return new CommandError('disconnected', `the request for ${p.type} failed: ${String(x?.message ?? e)}`, p.type, p.requestId);
-}
-
-function parseFrame(text: string): { id?: unknown; type: string; data?: unknown } | null {
-  try {
-    const f = JSON.parse(text) as { id?: unknown; type?: unknown; data?: unknown } | null;
-    return typeof f === 'object' && f !== null && typeof f.type === 'string' ? (f as { type: string }) : null;
-  } catch {
-    return null;
   }
 }

@@ -22,6 +22,12 @@ export class CommandError extends Error {
   ) {
     super(message);
   }
+
+  /** A command run over REST (the SSE fallback) failed: an ApiError keeps its code, anything else is a lost request. */
+  static fromRest(e: unknown, command: string, requestId: number): CommandError {
+    if (e instanceof ApiError) return new CommandError(e.code as ServerErrorCode, e.message, command, requestId);
+    return new CommandError('disconnected', `the request for ${command} failed: ${e instanceof Error ? e.message : String(e)}`, command, requestId);
+  }
 }
 
 /** A REST call answered with an error status (problem JSON: `code`, `title`). */

@@ -1,5 +1,6 @@
 // @herald/client: a TypeScript client for Herald's native protocol (docs/protocol.md). See client/README.md.
-export { HeraldClient, type ClientOptions, type ClientState, type ClientStats } from './client.js';
+export { HeraldClient } from './client.js';
+export type { ClientOptions, ClientState, ClientStats } from './options.js';
 export { HeraldRest, type RestOptions, type FetchFn } from './rest.js';
 export { CommandError, ApiError, AuthError, type CommandErrorCode } from './errors.js';
 export { backoffDelay, backoffOptions, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';

@@ -166,3 +166,13 @@ export function openSse(fetchFn: FetchFn, url: string, token: string, h: Transpo
     },
   };
 }
+
+/** A server envelope, or null for text that is not one. */
+export function parseFrame(text: string): { id?: unknown; type: string; data?: unknown } | null {
+  try {
+    const f = JSON.parse(text) as { id?: unknown; type?: unknown; data?: unknown } | null;
+    return typeof f === 'object' && f !== null && typeof f.type === 'string' ? (f as { type: string }) : null;
+  } catch {
+    return null;
+  }
+}
