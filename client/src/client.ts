@@ -34,6 +34,8 @@ export class HeraldClient {
   private welcome: Welcome | null = null;
   private attempt = 0;
   private wsFailures = 0;
+  /** When `auto` fell back to SSE (0: it has not). */
+  private fellBackAt = 0;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private watchdog: ReturnType<typeof setInterval> | null = null;
   private connectTimer: ReturnType<typeof setTimeout> | null = null;
@@ -282,10 +284,19 @@ export class HeraldClient {
         if (fresh === null) return this.shutdown(new AuthError('unauthenticated', 'the server refused the token'));
       } else if (probe !== null && probe < 500) {
         this.wsFailures++;
-        if ((this.o.transport ?? 'auto') === 'auto' && this.wsFailures >= (this.o.fallbackAfter ?? 2)) this.mode = 'sse';
+        if ((this.o.transport ?? 'auto') === 'auto' && this.wsFailures >= (this.o.fallbackAfter ?? 2)) {
+          this.mode = 'sse';
+          this.fellBackAt = Date.now();
+        }
       }
     }
     if (this.isClosed()) return;
+    // After a while on the fallback, the next connection tries WebSocket again (the proxy may be gone).
+    if (this.mode === 'sse' && this.fellBackAt > 0 && Date.now() - this.fellBackAt >= (this.o.retryWebSocketAfterMs ?? 300_000)) {
+      this.mode = 'websocket';
+      this.fellBackAt = 0;
+      this.wsFailures = 0;
+    }
     const delay = backoffDelay(welcomed ? 0 : this.attempt, this.backoff, this.o.random);
     this.attempt = welcomed ? 1 : this.attempt + 1;
     this.retryTimer = setTimeout(() => void this.open(), delay);

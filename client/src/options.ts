@@ -16,6 +16,8 @@ export interface ClientOptions {
   transport?: 'auto' | TransportKind;
   /** Consecutive WebSocket failures, with the HTTP API reachable, before `auto` switches to SSE (default 2). */
   fallbackAfter?: number;
+  /** After this long on the SSE fallback, the next reconnect tries WebSocket again (default 300 000 ms). */
+  retryWebSocketAfterMs?: number;
   backoff?: Partial<BackoffOptions>;
   /** How long a command waits for its answer (default 10 000 ms). */
   commandTimeoutMs?: number;

@@ -44,12 +44,12 @@ test('a proxy that refuses WebSocket upgrades: the client falls back to SSE, eve
   }
 });
 
-test('transport switch: 10 drops on WebSocket, upgrades blocked, 10 drops on SSE; every message once, in order (seeded)', async () => {
+test('transport switches: 10 drops on WebSocket, upgrades blocked, 10 drops on SSE, upgrades back, WebSocket again; every message once, in order (seeded)', async () => {
   const seed = seedOf(1402);
   const rng = new Rng(seed);
   const { a, b, sid } = await pair(r.srv);
   const jitter = rng.fork('jitter');
-  const c = client(r.proxy, b.token, { random: () => jitter.next() });
+  const c = client(r.proxy, b.token, { random: () => jitter.next(), retryWebSocketAfterMs: 300 });
   const seen = contents(c);
   await c.connect();
   const posted: string[] = [];
@@ -72,12 +72,18 @@ test('transport switch: 10 drops on WebSocket, upgrades blocked, 10 drops on SSE
       await new Promise((res) => setTimeout(res, drops.int(0, 50)));
       if (r.proxy.cut() === 0) d--;
     }
+    await until(() => c.state === 'open', 'the last connection');
+    assert.equal(c.stats.transport, 'sse');
+    // The proxy lets upgrades through again: after retryWebSocketAfterMs, the next reconnect is WebSocket.
+    r.proxy.blockUpgrades = false;
+    await new Promise((res) => setTimeout(res, 300));
+    r.proxy.cut();
+    await until(() => c.state === 'open' && c.transport === 'websocket', 'back on WebSocket');
     posting = false;
     await poster;
     await until(() => seen.length >= posted.length, `all ${posted.length} messages (seed ${seed})`, 10_000);
     await new Promise((res) => setTimeout(res, 100));
-    assert.deepEqual(seen, posted, `seed ${seed}: every message once, in order, across the switch`);
-    assert.equal(c.stats.transport, 'sse');
+    assert.deepEqual(seen, posted, `seed ${seed}: every message once, in order, across both switches`);
     assert.equal(c.stats.resets, 0);
   } finally {
     posting = false;
