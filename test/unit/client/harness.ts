@@ -9,8 +9,8 @@ export interface Rig {
   stop(): Promise<void>;
 }
 
-export async function rig(): Promise<Rig> {
-  const srv = await startTestServer();
+export async function rig(overrides: Parameters<typeof startTestServer>[0] = {}): Promise<Rig> {
+  const srv = await startTestServer(overrides);
   const proxy = await FaultyProxy.start(Number(new URL(srv.url).port));
   return {
     srv,

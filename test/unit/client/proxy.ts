@@ -1,6 +1,6 @@
 // A TCP proxy between an SDK client and a real Herald, to break the network the way real networks break:
 // cut every connection (a drop), refuse new ones (server unreachable), swallow what the client sends (a
-// half-dead link), or refuse WebSocket upgrades only (a proxy that strips them, so HTTP works but WS not).
+// half-dead link), silence open connections (a path that died without a close), or refuse WebSocket upgrades only (a proxy that strips them, so HTTP works but WS not).
 import net from 'node:net';
 
 export class FaultyProxy {
@@ -11,6 +11,8 @@ export class FaultyProxy {
   /** Bytes from the client are dropped (the server never hears them). */
   stalled = false;
   private readonly pairs = new Set<[net.Socket, net.Socket]>();
+  /** Pairs whose traffic is swallowed both ways without closing: a path that died silently (NAT timeout). */
+  private readonly dead = new WeakSet<net.Socket>();
   private server!: net.Server;
   port = 0;
 
@@ -40,11 +42,15 @@ export class FaultyProxy {
     client.on('data', (d: Buffer) => {
       if (first && this.blockUpgrades && /^upgrade:\s*websocket/im.test(d.toString('latin1'))) return end();
       first = false;
-      if (!this.stalled) upstream.write(d);
+      if (!this.stalled && !this.dead.has(client)) upstream.write(d);
     });
-    upstream.on('data', (d: Buffer) => client.write(d));
+    upstream.on('data', (d: Buffer) => {
+      if (!this.dead.has(client)) client.write(d);
+    });
     client.on('error', end).on('close', end);
-    upstream.on('error', end).on('close', end);
+    // The server may close its side of a dead path (its own heartbeat); the client must not hear of it.
+    const upstreamEnd = () => (this.dead.has(client) ? upstream.destroy() : end());
+    upstream.on('error', upstreamEnd).on('close', upstreamEnd);
   }
 
   /** Drops every open connection (both sides see a reset, no close frame). */
@@ -56,6 +62,12 @@ export class FaultyProxy {
     }
     this.pairs.clear();
     return n;
+  }
+
+  /** Every open connection goes silent both ways but stays open; new connections work. */
+  blackhole(): number {
+    for (const [a] of this.pairs) this.dead.add(a);
+    return this.pairs.size;
   }
 
   async stop(): Promise<void> {
