@@ -1,9 +1,10 @@
 // Compile-time agreement between the SDK's command map and the server's command table (compiled by the
 // root tsconfig only, so the published package does not drag the server's types in). If a command's input
-// or result changes on the server, `npm run build` fails here until client/src/types.ts follows.
+// or result, or an event field an app reads, changes on the server, `npm run build` fails here until
+// client/src/types.ts follows.
 import type { InputOf, OutputOf } from '../../src/commands/index.js';
 import type { HeraldRest } from '../src/rest.js';
-import type { CommandMap, CreateSpaceInput } from '../src/types.js';
+import type { CommandMap, CreateSpaceInput, EventOfType, HeraldEventFrame } from '../src/types.js';
 
 /** The native wire names and the table commands they run (src/dialects/native/commands.ts, WIRE). */
 interface Wire {
@@ -51,3 +52,19 @@ type Rest = [
   Mutual<CreateSpaceInput, InputOf<'spaces.create'>>,
 ];
 agree<Rest[number]>();
+
+/** How an app reads events: narrowing by `type` must keep working (a renamed field breaks this function). */
+export function _usage(ev: HeraldEventFrame): string | number | null {
+  switch (ev.type) {
+    case 'message.created':
+      return ev.id + ev.data.message.content.length + ev.data.space.id;
+    case 'reaction.added':
+      return ev.data.emoji + ev.data.user.display_name;
+    case 'typing.started':
+      return ev.id ?? ev.data.space_id;
+    case 'unread.updated':
+      return ev.data.unread.total_unread;
+  }
+  const custom: EventOfType<'custom.poll'> | null = ev.type.startsWith('custom.') ? (ev as EventOfType<'custom.poll'>) : null;
+  return custom ? custom.data.space_id : null;
+}
