@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { api, newUser } from '../../helpers/server.js';
 import { Rng, seedOf } from '../../helpers/rng.js';
-import { AuthError, CommandError, COMMAND_NAMES, type ClientState, type HeraldEventFrame } from '../../../client/src/index.js';
+import { ApiError, AuthError, CommandError, COMMAND_NAMES, HeraldRest, type ClientState, type HeraldEventFrame } from '../../../client/src/index.js';
 import { COMMAND_NAMES as SERVER_COMMANDS } from '../../../src/dialects/native/commands.js';
 import { client, contents, pair, rig, say, until, type Rig } from './harness.js';
 
@@ -104,7 +104,7 @@ test('while the server is unreachable, retries are spaced by the backoff, never 
   c.close();
 });
 
-test('resume exactly once across 20 random drops while messages keep arriving (seeded)', async () => {
+test('resume exactly once across 20 random drops while messages keep arriving (seeded)', async (t) => {
   const seed = seedOf(20261202);
   const rng = new Rng(seed);
   const { a, b, sid } = await pair(r.srv);
@@ -139,6 +139,7 @@ test('resume exactly once across 20 random drops while messages keep arriving (s
   assert.deepEqual(seen, posted, `seed ${seed}: every message once, in order`);
   assert.deepEqual(ids, [...new Set(ids)].sort((x, y) => x - y), `seed ${seed}: positions strictly grow`);
   assert.ok(c.stats.connections >= 21, `seed ${seed}: ${c.stats.connections} connections`);
+  t.diagnostic(`seed ${seed}: ${posted.length} messages, ${c.stats.connections} connections, ${c.stats.duplicates} repeats dropped`);
   assert.equal(c.stats.resets, 0);
   c.close();
 });
@@ -224,4 +225,19 @@ test('token refresh: a refused token asks for a new one; a logout (4009) too; wi
   assert.ok(outcome instanceof AuthError && outcome.reason === 'unauthenticated', String(outcome));
   assert.equal(stuck.state, 'closed');
   assert.equal(errors.length, 1);
+});
+
+test('REST helpers: a 401 asks for a fresh token once and retries; other errors are typed ApiErrors', async () => {
+  const { b, sid } = await pair(r.srv);
+  let token = 'expired';
+  let refreshes = 0;
+  const rest = new HeraldRest({ url: r.proxy.url, token: () => token, refresh: async () => (refreshes++, (token = b.token)) });
+  const me = await rest.me();
+  assert.equal(me.user.id, b.id);
+  assert.equal(refreshes, 1);
+  const posted = await rest.postMessage(sid, { content: 'via REST' });
+  assert.deepEqual((await rest.listMessages(sid, { limit: 1 })).messages.map((m) => m.id), [posted.message.id]);
+  const missing = await rest.getSpace(987_654_321).catch((e: unknown) => e);
+  assert.ok(missing instanceof ApiError && missing.status === 404 && missing.code === 'not_found', String(missing));
+  assert.equal(refreshes, 1);
 });

@@ -44,7 +44,7 @@ test('a proxy that refuses WebSocket upgrades: the client falls back to SSE, eve
   }
 });
 
-test('transport switches: 10 drops on WebSocket, upgrades blocked, 10 drops on SSE, upgrades back, WebSocket again; every message once, in order (seeded)', async () => {
+test('transport switches: 10 drops on WebSocket, upgrades blocked, 10 drops on SSE, upgrades back, WebSocket again; every message once, in order (seeded)', async (t) => {
   const seed = seedOf(1402);
   const rng = new Rng(seed);
   const { a, b, sid } = await pair(r.srv);
@@ -85,6 +85,7 @@ test('transport switches: 10 drops on WebSocket, upgrades blocked, 10 drops on S
     await new Promise((res) => setTimeout(res, 100));
     assert.deepEqual(seen, posted, `seed ${seed}: every message once, in order, across both switches`);
     assert.equal(c.stats.resets, 0);
+    t.diagnostic(`seed ${seed}: ${posted.length} messages, ${c.stats.connections} connections, ${c.stats.duplicates} repeats dropped`);
   } finally {
     posting = false;
     r.proxy.blockUpgrades = false;
