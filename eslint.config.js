@@ -12,7 +12,7 @@ const dialectBoundary = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'data/'] },
+  { ignores: ['dist/', 'node_modules/', 'data/', 'client/dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
