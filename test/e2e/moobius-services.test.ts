@@ -18,6 +18,7 @@ type Person = TestUser & { uuid: string };
 let svc: Person, svc2: Person, alice: Person, bob: Person, carol: Person, nat: Person;
 /** The service runs `run`; it is a member of `other` too, but does not run it; `foreign` it is not in. */
 let run: Space, other: Space, foreign: Space;
+let SERVICES_ENV: Record<string, string>;
 
 before(async () => {
   // Services name their Herald user and channels, which exist only once the server ran: make them, then
@@ -30,10 +31,13 @@ before(async () => {
   other = await channel(first.url, alice, [svc, bob], 'other');
   foreign = await channel(first.url, alice, [bob, svc2], 'foreign');
   await first.close();
-  srv = await startTestServer({ dataDir }, { HERALD_MOOBIUS_SERVICES: JSON.stringify([
+  SERVICES_ENV = {
+    HERALD_MOOBIUS_SERVICES: JSON.stringify([
       { key: KEY, user_id: svc.id, channels: [run.uuid] },
       { key: KEY2, user_id: svc2.id },
-    ]) });
+    ]),
+  };
+  srv = await startTestServer({ dataDir }, SERVICES_ENV);
 });
 after(async () => {
   await srv.stop();
@@ -241,4 +245,22 @@ test('a service uploads with its key and sends a file down; a user receives {pat
   const refused = await s.request('message_down', { subtype: 'file', content: { path: mine.body.path, filename: 'a.txt', size: 1 }, channel_id: run.uuid, recipients: [] });
   assert.deepEqual([refused.body.status, refused.body.context.code], [false, 'invalid_path']);
   await Promise.all([s.close(), b.close()]);
+});
+
+test('the service position survives a restart of Herald: what it missed while away is sent when it is back', async () => {
+  const s1 = await MoobiusClient.service(srv.url, KEY);
+  await s1.close();
+  await offline(svc);
+  const a = await MoobiusClient.user(srv.url, alice.token);
+  const copy = await a.request('message_up', textUp(run.uuid, bob.uuid, 'before the restart'), alice.uuid);
+  assert.equal(copy.body.status, true);
+  await a.close();
+  await srv.close();
+  srv = await startTestServer({ dataDir }, SERVICES_ENV);
+  const s2 = await MoobiusClient.service(srv.url, KEY);
+  const got = await s2.next((f) => f.type === 'message_up' && f.body.message_id === copy.body.context.message_id);
+  assert.equal(got.body.content.text, 'before the restart');
+  await sleep(150);
+  assert.equal(s2.of('message_up').length, 1, 'only what it missed');
+  await s2.close();
 });

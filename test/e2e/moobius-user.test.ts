@@ -10,7 +10,7 @@ import { MoobiusClient, UUID, channel, textUp, uuidOf } from './moobius-harness.
 
 let srv: TestServer;
 before(async () => {
-  srv = await startTestServer({ maxFrameBytes: 65_536 }, { HERALD_MOOBIUS_ROGER_BURST: '3', HERALD_MOOBIUS_ROGER_INTERVAL_MS: '60000' });
+  srv = await startTestServer({ maxFrameBytes: 65_536 }, { HERALD_MOOBIUS_ROGER_BURST: '3', HERALD_MOOBIUS_ROGER_INTERVAL_MS: '60000', HERALD_MOOBIUS_MAX_PENDING: '8' });
 });
 after(async () => {
   await srv.stop();
@@ -214,4 +214,18 @@ test('logging the token out closes the connection with 4009', async () => {
   const a = await MoobiusClient.user(srv.url, alice.token);
   assert.equal((await api(srv.url, 'POST', '/api/v1/user.logout', alice.token)).status, 204);
   assert.equal((await a.closedWith()).code, 4009);
+});
+
+test('a client that sends far more frames than are answered is closed with 4008 (memory stays bounded)', async () => {
+  const [alice, bob] = await people('alice', 'bob');
+  const ch = await channel(srv.url, alice, [bob]);
+  const a = await MoobiusClient.user(srv.url, alice.token);
+  for (let i = 0; i < 200; i++) a.send({ type: 'message_up', request_id: `r${i}`, user_id: alice.uuid, body: textUp(ch.uuid, bob.uuid, `flood ${i}`) });
+  const { code, reason } = await a.closedWith();
+  assert.equal(code, 4008);
+  assert.match(reason, /waiting/);
+  assert.ok(a.of('copy').length < 200);
+  const again = await MoobiusClient.user(srv.url, alice.token);
+  assert.equal((await again.heartbeat()).body.status, true);
+  await again.close();
 });

@@ -19,6 +19,7 @@ export const MOOBIUS_CLOSE = {
   internal: 1011,
   /** No frame (heartbeat or other) within the timeout. */
   heartbeat_timeout: 4000,
+  /** The client does not read fast enough, or sends frames faster than they are answered. */
   slow_consumer: 4008,
   /** Logged out, password changed, account deleted. */
   revoked: 4009,
@@ -34,6 +35,8 @@ const CLOSE_FOR: Record<CloseReason, [number, string]> = {
 export interface SessionOptions {
   /** A connection that sends nothing for this long is closed (4000). */
   timeoutSeconds: number;
+  /** Frames received and not yet answered; one more closes the connection (4008): memory stays bounded. */
+  maxPending: number;
 }
 
 export abstract class MoobiusConnection implements CursorSink, LiveConnection {
@@ -43,6 +46,7 @@ export abstract class MoobiusConnection implements CursorSink, LiveConnection {
   private registration: Registration | null = null;
   private chain: Promise<void>;
   private silence: NodeJS.Timeout | null = null;
+  private pending = 0;
   closed = false;
 
   constructor(
@@ -101,7 +105,11 @@ export abstract class MoobiusConnection implements CursorSink, LiveConnection {
     this.host.metrics.frameReceived();
     // Any frame shows the client is there; heartbeat is the one it sends when it has nothing else to say.
     this.armSilence();
-    this.chain = this.chain.then(() => this.frame(text)).catch((err: unknown) => this.host.log.error({ err }, 'moobius frame failed'));
+    if (++this.pending > this.o.maxPending) return this.shut(MOOBIUS_CLOSE.slow_consumer, `more than ${this.o.maxPending} frames waiting for an answer: wait for copies before sending more`);
+    this.chain = this.chain
+      .then(() => this.frame(text))
+      .catch((err: unknown) => this.host.log.error({ err }, 'moobius frame failed'))
+      .finally(() => this.pending--);
   }
 
   /** Parses, runs and answers one frame; never throws for anything the client sent. */

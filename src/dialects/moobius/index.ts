@@ -23,6 +23,7 @@ const Config = Type.Object({
   timeoutSeconds: Type.Integer({ minimum: 1, maximum: 3600, default: 90, env: 'HERALD_MOOBIUS_TIMEOUT_SECONDS', description: 'a connection that sends no frame (heartbeat) for this long is closed with 4000' }),
   rogerBurst: Type.Integer({ minimum: 1, maximum: 10_000, default: 30, env: 'HERALD_MOOBIUS_ROGER_BURST', description: '`roger` frames a connection may send at once' }),
   rogerIntervalMs: Type.Integer({ minimum: 1, maximum: 60_000, default: 200, env: 'HERALD_MOOBIUS_ROGER_INTERVAL_MS', description: 'then one more per this many ms' }),
+  maxPending: Type.Integer({ minimum: 1, maximum: 100_000, default: 1000, env: 'HERALD_MOOBIUS_MAX_PENDING', description: 'frames a connection may have waiting for their copy; one more closes it (4008)' }),
   services: Type.String({ default: '[]', env: SERVICES_VARIABLE, description: 'channel services, JSON [{key, user_id, channels?}]' }),
 });
 
@@ -36,7 +37,7 @@ export const moobiusPlugin = dialectPlugin({
   async start(host, config) {
     const hub = new ServiceHub(parseServices(config.services), join(host.server.dataDir, 'moobius-services.json'), host.log, MOOBIUS_CLOSE.replaced);
     await hub.load();
-    const options = { timeoutSeconds: config.timeoutSeconds };
+    const options = { timeoutSeconds: config.timeoutSeconds, maxPending: config.maxPending };
     const cluster = { isMember: (s: number, u: number) => host.membership.isMember(s, u), online: (ids: readonly number[]) => host.presence.online(ids) };
     const userDeps = { host, renderer: userRenderer, serviceCovers: (c: Channel) => hub.covers(c, cluster), options: { ...options, rogerBurst: config.rogerBurst, rogerIntervalMs: config.rogerIntervalMs } };
     const serviceDeps = { host, renderer: serviceRenderer, hub, options };

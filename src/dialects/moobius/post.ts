@@ -17,6 +17,8 @@ import { kindForSubtype, MOOBIUS_META_KEY, moobiusMeta } from './render.js';
  * - `direct`: a user's message_up with no service connected; the named recipients get it.
  * - `down`: a service's message_down; the named recipients get it.
  * Messages of other dialects have none: every Moobius member of the channel gets them.
+ * UNFINISHED (needs the core): the rules filter Moobius connections only; other dialects show every
+ * message of the space to every member (Herald messages have no per-message audience).
  */
 export type DeliveryRule = 'service' | 'direct' | 'down';
 
