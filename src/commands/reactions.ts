@@ -1,6 +1,7 @@
 // Commands of the reactions aggregate: emoji on chat messages and on Tracim contents.
 import { Type } from '@sinclair/typebox';
-import { react, reactToContent, unreactToContent } from '../service/reactions.js';
+import { react } from '../service/reactions.js';
+import { reactToContent, unreactToContent } from '../service/content-reactions.js';
 import { command } from './command.js';
 import { write } from './services.js';
 import { Done, Emoji, Id } from './schemas.js';

@@ -87,3 +87,15 @@ export interface CallView {
   created_at: number;
   updated_at: number;
 }
+
+/** A change to a content (a new revision): what the Tracim routes and the chat mapping accept. */
+export interface ContentPatch {
+  label?: string;
+  raw_content?: string;
+  status?: ContentStatus;
+  assignee_id?: number | null;
+  mimetype?: string;
+  size?: number;
+  storage_key?: string;
+  file_extension?: string;
+}

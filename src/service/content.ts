@@ -1,7 +1,7 @@
 // The Tracim content tree: contents (threads, documents, folders, files, kanban boards), comments and
 // todos under them, revisions, status, deletion. Every change records a revision and emits one event.
 import type { UserRef } from '../core/model.js';
-import type { ContentReactionView, ContentStatus, ContentType, ContentView, SpaceRef, TagView } from '../core/content-model.js';
+import type { ContentPatch, ContentReactionView, ContentType, ContentView, SpaceRef, TagView } from '../core/content-model.js';
 import type { Revision } from '../store/content.js';
 import { badRequest, conflict, forbidden } from '../core/errors.js';
 import { spaceRef } from '../core/projection.js';
@@ -17,17 +17,6 @@ export interface NewContentInput {
   parent_id?: number | null;
   assignee_id?: number | null;
   /** Files (uploads): */
-  mimetype?: string;
-  size?: number;
-  storage_key?: string;
-  file_extension?: string;
-}
-
-export interface ContentPatch {
-  label?: string;
-  raw_content?: string;
-  status?: ContentStatus;
-  assignee_id?: number | null;
   mimetype?: string;
   size?: number;
   storage_key?: string;

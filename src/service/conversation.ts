@@ -1,7 +1,7 @@
 // The chat seen through the content tree: Tracim API actions on the chat's content ids (core/conversation.ts)
 // run the chat's own services, so a comment posted on the chat thread is a chat message for every dialect,
 // and its edits, deletion and reactions are the message's. Nothing here emits content.* events.
-import type { ContentReactionView, ContentType, ContentView, TagView } from '../core/content-model.js';
+import type { ContentPatch, ContentReactionView, ContentType, ContentView, TagView } from '../core/content-model.js';
 import type { UserRef } from '../core/model.js';
 import { type ChatRef, type SpaceStats, commentView, fileContentView, hasThread, reactionView, reactionsOf, threadView } from '../core/conversation.js';
 import { HeraldError, badRequest, conflict, forbidden, notFound } from '../core/errors.js';
@@ -9,7 +9,6 @@ import type { CommandContext, ReadContext } from './context.js';
 import * as messages from './messages.js';
 import { react } from './reactions.js';
 import { userOf } from './commit.js';
-import type { ContentPatch } from './content.js';
 
 /** Comments and files listed under the thread (the newest of each, oldest first). UNFINISHED: no paging beyond them. */
 export const THREAD_PAGE = 200;

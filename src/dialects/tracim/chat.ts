@@ -5,7 +5,7 @@
 import type { HeraldEvent } from '../../events/types.js';
 import type { SpaceSummary, UserRef } from '../../core/model.js';
 import { commentView, fileContentView, hasThread, reactionView } from '../../core/conversation.js';
-import { contentFields, reactionFields, userFields, workspaceFields } from './render.js';
+import { contentFields, reactionFields, userFields, workspaceFields } from './fields.js';
 
 type Tlm = { event_type: string; fields: Record<string, unknown> } | null;
 

@@ -7,7 +7,7 @@ import type { RunOptions } from '../../../commands/command.js';
 import { actorOf } from '../../../gateway/http-auth.js';
 import type { MemberView, Role, SpaceView, User } from '../../../core/model.js';
 import type { PublicProfile } from '../../../core/projection.js';
-import { iso, memberFields, userFields, workspaceFields } from '../render.js';
+import { iso, memberFields, userFields, workspaceFields } from '../fields.js';
 import type { TracimRouteDeps } from './deps.js';
 
 export const typed = (app: FastifyInstance) => app.withTypeProvider<TypeBoxTypeProvider>();

@@ -1,6 +1,6 @@
 // The Tracim content tree: contents, comments, todos, revisions, status, moves, copies and deletion.
 import * as S from '../schemas.js';
-import { contentFields, iso, reactionFields, tagFields, userFields } from '../render.js';
+import { contentFields, iso, reactionFields, tagFields, userFields } from '../fields.js';
 import { type App, runner, tags } from './common.js';
 import type { TracimRouteDeps } from './deps.js';
 

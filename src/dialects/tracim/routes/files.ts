@@ -8,7 +8,7 @@ import { SERVER } from '../../../core/actor.js';
 import { badRequest } from '../../../core/errors.js';
 import type { SavedUpload } from '../../../files/store.js';
 import * as S from '../schemas.js';
-import { contentFields } from '../render.js';
+import { contentFields } from '../fields.js';
 import { type App, runner, tags } from './common.js';
 import type { TracimRouteDeps } from './deps.js';
 

@@ -5,7 +5,8 @@ import type { FastifyRequest } from 'fastify';
 import type { HeraldEvent } from '../../../events/types.js';
 import { notFound } from '../../../core/errors.js';
 import * as S from '../schemas.js';
-import { iso, renderTlm, type Tlm } from '../render.js';
+import { iso } from '../fields.js';
+import { renderTlm, type Tlm } from '../render.js';
 import { type App, runner, tags } from './common.js';
 import type { FeedEvent, TracimRouteDeps } from './deps.js';
 

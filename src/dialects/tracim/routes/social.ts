@@ -1,6 +1,6 @@
 // Tracim content reactions, tags, workspace subscriptions and user calls.
 import * as S from '../schemas.js';
-import { callFields, reactionFields, subscriptionFields, tagFields } from '../render.js';
+import { callFields, reactionFields, subscriptionFields, tagFields } from '../fields.js';
 import { type App, ROLE_IN, runner, tags } from './common.js';
 import type { TracimRouteDeps } from './deps.js';
 
