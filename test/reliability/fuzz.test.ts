@@ -5,6 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { get as httpGet } from 'node:http';
 import { Rng, seedOf } from '../helpers/rng.js';
 import { startTestServer, newUser } from '../helpers/server.js';
 import { Tally, type Surface } from './fuzz/harness.js';
@@ -41,13 +42,16 @@ before(async () => {
   baseline = await world.child.memory();
   prober = setInterval(() => {
     const t0 = Date.now();
-    fetch(`${world.base}/healthz`, { signal: AbortSignal.timeout(5000) })
-      .then((r) => {
-        probe.count++;
-        probe.maxMs = Math.max(probe.maxMs, Date.now() - t0);
-        if (r.status !== 200) probe.failures.push(`healthz ${r.status}`);
-      })
-      .catch((e: Error) => probe.failures.push(`healthz: ${e.message}`));
+    // Its own connection each time (agent: false), as another client's would be: the fuzzed requests share
+    // fetch's keep-alive pool, and a socket one of them left half-closed must not count against the server.
+    const req = httpGet(`${world.base}/healthz`, { agent: false, timeout: 5000 }, (r) => {
+      r.resume();
+      probe.count++;
+      probe.maxMs = Math.max(probe.maxMs, Date.now() - t0);
+      if (r.statusCode !== 200) probe.failures.push(`healthz ${r.statusCode}`);
+    });
+    req.on('timeout', () => req.destroy(new Error('no answer within 5 s')));
+    req.on('error', (e: NodeJS.ErrnoException) => probe.failures.push(`healthz: ${e.message} ${e.code ?? ''}`));
   }, 250);
 });
 
