@@ -9,10 +9,9 @@ export class Fleet {
 
   /** Opens connections first..first+count-1 and waits until each got its welcome frame. */
   static async connect(target: Target, count: number, first: number, onMessage: OnMessage, concurrency = 100): Promise<Fleet> {
-    const port = target.server.port;
     const clients = await inParallel(count, concurrency, (i) => {
       const spec = target.connectSpec(first + i);
-      return WsClient.open(port, spec.path, spec.headers, onMessage);
+      return WsClient.open(target.portFor?.(first + i) ?? target.server.port, spec.path, spec.headers, onMessage);
     });
     return new Fleet(clients);
   }

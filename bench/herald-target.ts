@@ -9,7 +9,7 @@ import { ServerProcess } from './server-process.js';
 import type { ConnectSpec, Group, Target } from './target.js';
 import { inParallel } from './util.js';
 
-const API_KEY = 'bench-api-key-0123456789abcdef';
+export const API_KEY = 'bench-api-key-0123456789abcdef';
 /** Herald caps member_ids per create; the rest join one by one. */
 const MAX_CREATE_MEMBERS = 1000;
 /** Registration hashes each password with scrypt on libuv's 4-thread pool: more in flight does not help. */
@@ -47,6 +47,11 @@ export class HeraldTarget implements Target {
       rmSync(dir, { recursive: true, force: true });
       throw e;
     }
+  }
+
+  /** Uses the users another node of the same cluster registered (one database, one JWT secret). */
+  shareIdentities(from: HeraldTarget): void {
+    this.users = from.users;
   }
 
   async setupIdentities(n: number): Promise<void> {
