@@ -5,6 +5,8 @@ import type { Logger } from 'pino';
 import { Broker, MemoryBrokerStore, NamespaceTable, type BrokerLimits, type NamespaceSpec } from './broker/index.js';
 import type { Gateway } from './gateway/gateway.js';
 import type { DialectPlugin } from './dialects/plugin.js';
+import type { BrokerMessage } from './broker/message.js';
+import type { BrokerRelay, RelayedBrokerMessage } from './bus/bus.js';
 
 /** The interop namespace HERALD_BROKER_PERMISSIVE turns on: every topic, no ACL (test credentials only). */
 const PERMISSIVE: NamespaceSpec = { name: 'interop', pattern: '#', kind: 'broker', access: 'permissive', queues: true, enabled: true };
@@ -25,6 +27,8 @@ export function startBroker(o: {
   limits: Partial<BrokerLimits>;
   gateway: Gateway;
   log: Logger;
+  /** A cluster's bus relay: generic topics cross nodes (UNFINISHED: STOMP queues, persistent sessions and wills of a dead node stay per node). */
+  relay?: BrokerRelay;
 }): BrokerNode {
   const specs = [...o.dialects.flatMap((d) => d.brokerNamespaces ?? []), ...o.configured, ...(o.permissive ? [PERMISSIVE] : [])];
   const namespaces = new NamespaceTable(specs, (userId, group) => {
@@ -36,6 +40,10 @@ export function startBroker(o: {
     acl: namespaces,
     limits: o.limits,
     metrics: { storeError: (err) => o.log.error({ err }, 'broker store failed') },
+    ...(o.relay ? { relay: (m: BrokerMessage) => o.relay!.publish(toWire(m)) } : {}),
+  });
+  const stopRelay = o.relay?.subscribe((w) => {
+    broker.deliverRemote(fromWire(w)).catch((err: unknown) => o.log.error({ err }, 'routing a message from another node failed'));
   });
   broker.startTicker();
   const stopRevoke = o.gateway.onControl((m) => {
@@ -47,6 +55,48 @@ export function startBroker(o: {
     close: async () => {
       stopRevoke();
       await broker.close();
+      stopRelay?.();
     },
+  };
+}
+
+/** A broker message as JSON for the bus (bytes in base64). */
+export function toWire(m: BrokerMessage): RelayedBrokerMessage {
+  const p = m.properties;
+  return {
+    topic: m.topic,
+    payload: m.payload.toString('base64'),
+    qos: m.qos,
+    retain: m.retain,
+    properties: {
+      ...(p.payloadFormatIndicator !== undefined ? { payloadFormatIndicator: p.payloadFormatIndicator } : {}),
+      ...(p.contentType !== undefined ? { contentType: p.contentType } : {}),
+      ...(p.responseTopic !== undefined ? { responseTopic: p.responseTopic } : {}),
+      ...(p.correlationData !== undefined ? { correlationData: p.correlationData.toString('base64') } : {}),
+      ...(p.userProperties !== undefined ? { userProperties: p.userProperties.map(([k, v]): [string, string] => [k, v]) } : {}),
+    },
+    expiresAt: m.expiresAt,
+    origin: m.origin,
+    createdAt: m.createdAt,
+  };
+}
+
+export function fromWire(w: RelayedBrokerMessage): BrokerMessage {
+  const p = w.properties;
+  return {
+    topic: w.topic,
+    payload: Buffer.from(w.payload, 'base64'),
+    qos: w.qos,
+    retain: w.retain === true,
+    properties: {
+      ...(p.payloadFormatIndicator === 0 || p.payloadFormatIndicator === 1 ? { payloadFormatIndicator: p.payloadFormatIndicator } : {}),
+      ...(typeof p.contentType === 'string' ? { contentType: p.contentType } : {}),
+      ...(typeof p.responseTopic === 'string' ? { responseTopic: p.responseTopic } : {}),
+      ...(typeof p.correlationData === 'string' ? { correlationData: Buffer.from(p.correlationData, 'base64') } : {}),
+      ...(Array.isArray(p.userProperties) ? { userProperties: p.userProperties.filter((u) => Array.isArray(u) && typeof u[0] === 'string' && typeof u[1] === 'string') } : {}),
+    },
+    expiresAt: typeof w.expiresAt === 'number' ? w.expiresAt : null,
+    origin: typeof w.origin === 'string' ? w.origin : null,
+    createdAt: typeof w.createdAt === 'number' ? w.createdAt : Date.now(),
   };
 }

@@ -15,7 +15,7 @@ import {
   type SubscribeResult,
 } from './api.js';
 import { Core, type BrokerStats } from './core.js';
-import { createMessage, type PublishInput } from './message.js';
+import { createMessage, type BrokerMessage, type PublishInput } from './message.js';
 import type { BrokerOptions } from './options.js';
 import { Outbound } from './outbound.js';
 import { Queues } from './queues.js';
@@ -48,8 +48,10 @@ export class Broker {
   private readonly subs: Subscriptions;
   private ticker: NodeJS.Timeout | null = null;
   private reported = 0;
+  private readonly relay: ((message: BrokerMessage) => void) | undefined;
 
   constructor(opts: BrokerOptions) {
+    this.relay = opts.relay;
     this.core = new Core(opts);
     this.store = opts.store;
     this.out = new Outbound(this.core);
@@ -182,8 +184,29 @@ export class Broker {
     return ok;
   }
 
+  /**
+   * A message published on another node of the cluster (the bus relay): routed to this node's
+   * subscribers as a server publish, and kept as this node's retained copy when it is one.
+   */
+  async deliverRemote(message: BrokerMessage): Promise<number> {
+    return this.deliver(message, null);
+  }
+
   private async route(input: PublishInput, from: Session | null): Promise<PublishResult> {
     const message = createMessage(input, from ? from.clientId : null, this.core.now());
+    if (this.relay) {
+      try {
+        this.relay(message);
+      } catch {
+        this.core.drop('sink_error');
+      }
+    }
+    const matched = await this.deliver(message, from);
+    return { ok: true, matched, duplicate: false, ...(this.relay ? { relayed: true } : {}) };
+  }
+
+  /** Routes to this node's subscribers (and keeps a retained copy); resolves with the copies handed out. */
+  private async deliver(message: BrokerMessage, from: Session | null): Promise<number> {
     const before = this.core.writes.pushed;
     if (message.retain) {
       // §3.3.1.3: an empty payload clears the retained message; the message itself is still delivered.
@@ -195,7 +218,7 @@ export class Broker {
     this.core.metrics.published?.(matched);
     this.reportDelivered();
     if (this.core.writes.pushed !== before) await this.core.writes.settled();
-    return { ok: true, matched, duplicate: false };
+    return matched;
   }
 
   // ---- queues (STOMP /queue/...) --------------------------------------------------------------------

@@ -1,6 +1,7 @@
 // The broker's configuration: storage, ACL, clock, limits (every queue is bounded) and metrics hooks.
 import type { BrokerAcl } from './acl.js';
 import type { BrokerStore } from './store.js';
+import type { BrokerMessage } from './message.js';
 import { DEFAULT_TOPIC_LIMITS, type TopicLimits } from './topic.js';
 
 /** Why a delivery or a queued message was dropped. */
@@ -73,4 +74,9 @@ export interface BrokerOptions {
   metrics?: BrokerMetrics;
   /** Client id for an empty CONNECT client id (MQTT Assigned Client Identifier). */
   assignClientId?: () => string;
+  /**
+   * A cluster: every message routed here from a publisher on this node (client PUBLISH / SEND to a topic,
+   * a will) is also handed over for the other nodes, which route it with `deliverRemote`.
+   */
+  relay?: (message: BrokerMessage) => void;
 }

@@ -13,6 +13,11 @@ import type { Delivered } from '../events/types.js';
 export interface EventStream {
   publish(events: readonly Delivered[]): void;
   subscribe(handler: (event: Delivered) => void): () => void;
+  /**
+   * Called when the transport may have lost events it could not see a gap for (a reconnect to the NATS
+   * server): the node compares its position with the log head at once instead of at the next check.
+   */
+  onResync?(handler: () => void): () => void;
 }
 
 /** Typing and presence notices: never stored, no position, best effort, to every node. */
@@ -53,6 +58,33 @@ export interface PresenceManager {
   onExpired(handler: (userIds: readonly number[]) => void): () => void;
 }
 
+/** A broker message as it crosses nodes (JSON; payload and correlation data in base64). */
+export interface RelayedBrokerMessage {
+  topic: string;
+  payload: string;
+  qos: 0 | 1 | 2;
+  retain: boolean;
+  properties: {
+    payloadFormatIndicator?: 0 | 1;
+    contentType?: string;
+    responseTopic?: string;
+    correlationData?: string;
+    userProperties?: [string, string][];
+  };
+  expiresAt: number | null;
+  origin: string | null;
+  createdAt: number;
+}
+
+/**
+ * The broker's cross-node routing (MQTT generic topics, STOMP /topic): a message reaches every OTHER node,
+ * best effort like a QoS 0 hop; the publishing node routed its own copy already.
+ */
+export interface BrokerRelay {
+  publish(message: RelayedBrokerMessage): void;
+  subscribe(handler: (message: RelayedBrokerMessage) => void): () => void;
+}
+
 export interface Bus {
   /** This node's id in the cluster. */
   readonly node: string;
@@ -60,6 +92,7 @@ export interface Bus {
   readonly ephemeral: EphemeralFanout;
   readonly control: ControlPlane;
   readonly presence: PresenceManager;
+  readonly relay: BrokerRelay;
   /**
    * The commit path's publish (service/commit.ts): the ordered event stream, then the origin hooks (for
    * example the control orders that follow from the events; they run once, on the committing node).
