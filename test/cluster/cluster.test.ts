@@ -196,6 +196,9 @@ describe('cluster: three nodes on PostgreSQL and NATS', { skip, timeout: 90_000 
     const victim = await NativeClient.connect(url(1), alice.token, '?resume=0');
     const epoch = (victim.frames.find((f) => f.type === 'session.welcome')!.data as { epoch: string }).epoch;
     const frankOnVictim = await NativeClient.connect(url(1), frank.token);
+    const tlm = await TlmClient.open(url(1), carol.id, carol.token);
+    assert.equal((await api(url(0), 'PATCH', `/api/v1/spaces/${sid}`, alice.token, { name: 'before the kill' })).status, 200);
+    const lastTlm = await tlm.next((x) => x.event_type === 'workspace.modified' && x.fields.workspace.label === 'before the kill');
     await wa.next(isAbout('presence.online', frank.id));
     const offlineBefore = wa.frames.filter(isAbout('presence.offline', frank.id)).length;
 
@@ -210,6 +213,13 @@ describe('cluster: three nodes on PostgreSQL and NATS', { skip, timeout: 90_000 
     assert.equal(results[1].cut, 1, 'the writer on the killed node was cut off');
     await victim.closed;
     await frankOnVictim.closed;
+    tlm.close(); // EventSource would retry the dead node; a load balancer would send it elsewhere
+
+    // Carol's Tracim stream resumes on node 1 with Last-Event-ID.
+    assert.equal((await api(url(2), 'PATCH', `/api/v1/spaces/${sid}`, alice.token, { name: 'after the kill' })).status, 200);
+    const tlmBack = keep(await TlmClient.open(url(0), carol.id, carol.token, { lastEventId: lastTlm.event_id }));
+    await tlmBack.next((x) => x.event_type === 'workspace.modified' && x.fields.workspace.label === 'after the kill', 5000);
+    assert.deepEqual(tlmBack.ofType('workspace.modified').map((x) => x.fields.workspace.label), ['after the kill']);
 
     // The victim's client resumes on node 3 from its last position.
     const resumed = keep(await NativeClient.connect(url(2), alice.token, `?resume=${lastPosition(victim)}&epoch=${epoch}`));
@@ -229,5 +239,6 @@ describe('cluster: three nodes on PostgreSQL and NATS', { skip, timeout: 90_000 
     const positions = await cl.positions();
     assert.deepEqual(positions, Array.from({ length: positions.length }, (_, i) => i + 1), 'positions contiguous after the kill');
     assert.deepEqual(cl.errors(), [], 'no error logged by the surviving nodes');
+    console.log(`# cluster kill: acked=${acked.size} writers_cut=${results.map((r) => r.cut).join('/')} messages=${all.length} positions=${positions.length}`);
   });
 });
