@@ -2,7 +2,7 @@
 // destinations the dialects declare, then the configured broker namespaces), membership as its ACL, and
 // revocation when a member leaves a space (a control order, so every node cuts at once).
 import type { Logger } from 'pino';
-import { Broker, MemoryBrokerStore, NamespaceTable, type BrokerLimits, type NamespaceSpec } from './broker/index.js';
+import { Broker, MemoryBrokerStore, NamespaceTable, type BrokerLimits, type BrokerStore, type NamespaceSpec } from './broker/index.js';
 import type { Gateway } from './gateway/gateway.js';
 import type { DialectPlugin } from './dialects/plugin.js';
 import type { BrokerMessage } from './broker/message.js';
@@ -27,8 +27,13 @@ export function startBroker(o: {
   limits: Partial<BrokerLimits>;
   gateway: Gateway;
   log: Logger;
-  /** A cluster's bus relay: generic topics cross nodes (UNFINISHED: STOMP queues, persistent sessions and wills of a dead node stay per node). */
+  /** A cluster's bus relay: MQTT topics and STOMP /topic destinations cross nodes (UNFINISHED: STOMP queues stay per node). */
   relay?: BrokerRelay;
+  /**
+   * A store shared by the cluster's nodes (PostgreSQL): a persistent session resumes on whichever node its
+   * client reconnects to, and the node that held it forgets it on the takeover order. Closed with the node.
+   */
+  shared?: BrokerStore;
 }): BrokerNode {
   const specs = [...o.dialects.flatMap((d) => d.brokerNamespaces ?? []), ...o.configured, ...(o.permissive ? [PERMISSIVE] : [])];
   const namespaces = new NamespaceTable(specs, (userId, group) => {
@@ -36,7 +41,8 @@ export function startBroker(o: {
     return spaceId !== null && o.gateway.membership.isMember(spaceId, userId) && !o.gateway.membership.isDeleted(spaceId);
   });
   const broker = new Broker({
-    store: new MemoryBrokerStore(),
+    store: o.shared ?? new MemoryBrokerStore(),
+    sharedStore: o.shared !== undefined,
     acl: namespaces,
     limits: o.limits,
     metrics: { storeError: (err) => o.log.error({ err }, 'broker store failed') },
@@ -46,8 +52,11 @@ export function startBroker(o: {
     broker.deliverRemote(fromWire(w)).catch((err: unknown) => o.log.error({ err }, 'routing a message from another node failed'));
   });
   broker.startTicker();
+  // Registered before the dialects start, so on a takeover by another node the session is forgotten here
+  // before the protocol session closes its connection (whose goodbye then writes nothing).
   const stopRevoke = o.gateway.onControl((m) => {
     if (m.kind === 'revoke_space') broker.revoke({ userId: m.user_id, access: 'group', subject: String(m.space_id), reason: 'you are no longer a member of this group' });
+    if (m.kind === 'takeover' && o.shared && m.node !== o.gateway.node) broker.forget(m.session);
   });
   return {
     broker,
@@ -56,6 +65,7 @@ export function startBroker(o: {
       stopRevoke();
       await broker.close();
       stopRelay?.();
+      await o.shared?.close();
     },
   };
 }

@@ -22,6 +22,7 @@ import { SseTransport } from './transports/sse.js';
 import { TcpTransport } from './transports/tcp.js';
 import { createHost } from './host.js';
 import { startBroker } from './broker-node.js';
+import { PgBrokerStore } from './broker/pg-store.js';
 import type { DialectInstance, DialectPlugin } from './dialects/plugin.js';
 import { nativePlugin } from './dialects/native/index.js';
 import { tracimPlugin } from './dialects/tracim/index.js';
@@ -94,6 +95,11 @@ export async function startHerald(config: HeraldConfig = loadConfig(), log: Logg
   });
   const ctx: Context = { config, store, bus, ephemeral, commands, gateway, auth, metrics, log };
 
+  // A cluster on PostgreSQL shares the broker's sessions and retained messages through the database.
+  const sharedBrokerStore =
+    config.natsUrl && config.databaseUrl.startsWith('postgres')
+      ? await PgBrokerStore.open(config.databaseUrl, { queues: false, onError: (err) => log.warn({ err }, 'broker store connection lost') })
+      : undefined;
   const broker = startBroker({
     dialects,
     configured: config.brokerNamespaces,
@@ -102,7 +108,9 @@ export async function startHerald(config: HeraldConfig = loadConfig(), log: Logg
     gateway,
     log: log.child({ component: 'broker' }),
     ...(config.natsUrl ? { relay: bus.relay } : {}),
+    ...(sharedBrokerStore ? { shared: sharedBrokerStore } : {}),
   });
+  if (sharedBrokerStore) await broker.broker.seedSequence();
   let port = 0;
   const parts = { config, store, auth, gateway, commands, metrics, log, port: () => port, broker };
   const instances: DialectInstance[] = [];

@@ -49,9 +49,11 @@ export class Broker {
   private ticker: NodeJS.Timeout | null = null;
   private reported = 0;
   private readonly relay: ((message: BrokerMessage) => void) | undefined;
+  private readonly sharedStore: boolean;
 
   constructor(opts: BrokerOptions) {
     this.relay = opts.relay;
+    this.sharedStore = opts.sharedStore === true;
     this.core = new Core(opts);
     this.store = opts.store;
     this.out = new Outbound(this.core);
@@ -78,6 +80,27 @@ export class Broker {
   /** Opens (or resumes, or takes over) the session of `req.clientId`; the caller then sends CONNACK and calls start(). */
   connect(req: ConnectRequest): Promise<ConnectResult> {
     return this.lifecycle.connect(req);
+  }
+
+  /**
+   * Another node of the cluster took this session over (its client reconnected there; the store is
+   * shared): drop it from this node without writing anything, so a late call from the old connection
+   * cannot touch what the new holder wrote. The protocol session closes its connection itself.
+   */
+  forget(clientId: string): boolean {
+    const s = this.registry.sessions.get(clientId);
+    if (!s) return false;
+    s.connection = null;
+    s.sink = null;
+    s.started = false;
+    for (const c of [...s.consumers.values()]) this.queues.unsubscribe(c);
+    this.registry.drop(s);
+    return true;
+  }
+
+  /** A store shared with other nodes: continue the broker-wide sequence above everything stored. */
+  async seedSequence(): Promise<void> {
+    this.core.seedSequence(await this.store.maxSequence());
   }
 
   /** The protocol session has sent CONNACK / CONNECTED: resend in-flight (DUP), drain, dispatch. */
@@ -189,7 +212,7 @@ export class Broker {
    * subscribers as a server publish, and kept as this node's retained copy when it is one.
    */
   async deliverRemote(message: BrokerMessage): Promise<number> {
-    return this.deliver(message, null);
+    return this.deliver(message, null, this.sharedStore);
   }
 
   private async route(input: PublishInput, from: Session | null): Promise<PublishResult> {
@@ -206,9 +229,10 @@ export class Broker {
   }
 
   /** Routes to this node's subscribers (and keeps a retained copy); resolves with the copies handed out. */
-  private async deliver(message: BrokerMessage, from: Session | null): Promise<number> {
+  private async deliver(message: BrokerMessage, from: Session | null, stored = false): Promise<number> {
     const before = this.core.writes.pushed;
-    if (message.retain) {
+    // `stored`: the publishing node already wrote the retained message to the shared store.
+    if (message.retain && !stored) {
       // §3.3.1.3: an empty payload clears the retained message; the message itself is still delivered.
       if (message.payload.length === 0) this.core.writes.push({ op: 'retained.delete', topic: message.topic });
       else this.core.writes.push({ op: 'retained.put', message });

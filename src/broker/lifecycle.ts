@@ -129,6 +129,8 @@ export class Lifecycle {
     if (live) return live;
     const load = await this.store.loadSession(clientId); // another node's, or one not restored
     if (!load) return undefined;
+    // Records written by another node carry its sequence numbers: continue above them.
+    for (const r of [...load.inflight, ...load.queued]) this.core.seedSequence(r.seq);
     return this.registry.sessions.get(clientId) ?? this.registry.hydrate(load, this.core.now());
   }
 

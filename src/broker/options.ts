@@ -79,4 +79,6 @@ export interface BrokerOptions {
    * a will) is also handed over for the other nodes, which route it with `deliverRemote`.
    */
   relay?: (message: BrokerMessage) => void;
+  /** The store is shared by the nodes of a cluster (retained messages relayed from another node are stored already). */
+  sharedStore?: boolean;
 }

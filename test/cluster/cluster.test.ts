@@ -191,6 +191,35 @@ describe('cluster: three nodes on PostgreSQL and NATS', { skip, timeout: 90_000 
     dying.client.end(true);
   });
 
+  test('a persistent MQTT session resumes on another node: missed Dino events and queued broker messages arrive', async () => {
+    const session = { clientId: `bob-phone-${Date.now()}`, clean: false, properties: { sessionExpiryInterval: 3600 } };
+    const events = `dino/users/${bob.id}/events`;
+    const first = await mqttClient(cl.node(0), bob, session);
+    assert.equal(first.connack?.sessionPresent, false);
+    await first.subscribe([events, 'public/persist/#'], { qos: 1 });
+    const seen = await post(url(2), alice, sid, 'seen on node 1');
+    await first.json(events, (j) => j.message_id === seen.uuid);
+    await first.end();
+
+    const away = [await post(url(2), alice, sid, 'missed 1'), await post(url(1), carol, sid, 'missed 2')];
+    const pub = await mqttClient(cl.node(2), carol);
+    keep({ close: () => pub.end() });
+    await pub.client.publishAsync('public/persist/x', 'queued while away', { qos: 1 });
+    await sleep(300); // node 1 holds the offline session: it queues the message and writes it to the store
+
+    const again = await mqttClient(cl.node(1), bob, session);
+    keep({ close: () => again.end() });
+    assert.equal(again.connack?.sessionPresent, true, 'the session is found on node 2');
+    for (const m of away) await again.json(events, (j) => j.message_id === m.uuid, 5000);
+    assert.equal((await again.next((m) => m.topic === 'public/persist/x', 5000)).text, 'queued while away');
+    await pub.client.publishAsync('public/persist/y', 'live on node 2', { qos: 1 });
+    await again.next((m) => m.topic === 'public/persist/y');
+    await sleep(300);
+    assert.equal(again.frames.filter((m) => m.topic === 'public/persist/y').length, 1, 'once: node 1 forgot the session it held');
+    const messages = again.all<{ event_type: string; message_id?: string }>(events).filter((j) => j.event_type === 'message');
+    assert.ok(!messages.some((j) => j.message_id === seen.uuid), 'the event acknowledged on node 1 is not sent again');
+  });
+
   test('kill -9 of a node under load: no acknowledged write lost, its clients resume on another node, its users go offline once', async () => {
     const wa = keep(await NativeClient.connect(url(0), alice.token));
     const victim = await NativeClient.connect(url(1), alice.token, '?resume=0');

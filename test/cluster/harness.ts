@@ -95,7 +95,10 @@ export async function mqttClient(node: HeraldProcess, user: TestUser, opts: mqtt
   const client = mqtt.connect(`ws://127.0.0.1:${node.port}/mqtt`, { protocolVersion: 5, reconnectPeriod: 0, connectTimeout: 5000, username: user.username, password: user.token, ...opts });
   const rec = new MqttRecorder(client);
   await new Promise<void>((resolve, reject) => {
-    client.once('connect', () => resolve());
+    client.once('connect', (p) => {
+      rec.connack = { sessionPresent: p.sessionPresent, reasonCode: p.reasonCode };
+      resolve();
+    });
     client.once('error', (e) => {
       client.end(true);
       reject(e);
