@@ -6,7 +6,7 @@ import { Broker, MemoryBrokerStore, NamespaceTable, type BrokerLimits, type Brok
 import type { Gateway } from './gateway/gateway.js';
 import type { DialectPlugin } from './dialects/plugin.js';
 import type { BrokerMessage } from './broker/message.js';
-import type { BrokerRelay, RelayedBrokerMessage } from './bus/bus.js';
+import type { BrokerRelay, QueueRouter, RelayedBrokerMessage } from './bus/bus.js';
 
 /** The interop namespace HERALD_BROKER_PERMISSIVE turns on: every topic, no ACL (test credentials only). */
 const PERMISSIVE: NamespaceSpec = { name: 'interop', pattern: '#', kind: 'broker', access: 'permissive', queues: true, enabled: true };
@@ -29,6 +29,8 @@ export function startBroker(o: {
   log: Logger;
   /** A cluster's bus relay: MQTT topics and STOMP /topic destinations cross nodes (UNFINISHED: STOMP queues stay per node). */
   relay?: BrokerRelay;
+  /** A cluster's STOMP queue routing: a send without a consumer here goes to one node that has one. */
+  queues?: QueueRouter;
   /**
    * A store shared by the cluster's nodes (PostgreSQL): a persistent session resumes on whichever node its
    * client reconnects to, and the node that held it forgets it on the takeover order. Closed with the node.
@@ -40,13 +42,14 @@ export function startBroker(o: {
     const spaceId = spaceIdOf(group);
     return spaceId !== null && o.gateway.membership.isMember(spaceId, userId) && !o.gateway.membership.isDeleted(spaceId);
   });
-  const broker = new Broker({
+  const broker: Broker = new Broker({
     store: o.shared ?? new MemoryBrokerStore(),
     sharedStore: o.shared !== undefined,
     acl: namespaces,
     limits: o.limits,
     metrics: { storeError: (err) => o.log.error({ err }, 'broker store failed') },
     ...(o.relay ? { relay: (m: BrokerMessage) => o.relay!.publish(toWire(m)) } : {}),
+    ...(o.queues ? { queueRoute: queueRoute(o.queues, (): Broker => broker) } : {}),
   });
   const stopRelay = o.relay?.subscribe((w) => {
     broker.deliverRemote(fromWire(w)).catch((err: unknown) => o.log.error({ err }, 'routing a message from another node failed'));
@@ -66,6 +69,19 @@ export function startBroker(o: {
       await broker.close();
       stopRelay?.();
       await o.shared?.close();
+    },
+  };
+}
+
+/** Serves a queue over the bus while this node has consumers of it; offers sends it cannot consume itself. */
+function queueRoute(router: QueueRouter, broker: () => Broker): NonNullable<ConstructorParameters<typeof Broker>[0]['queueRoute']> {
+  const serving = new Map<string, () => void>();
+  return {
+    offer: (queue, m) => router.offer(queue, toWire(m)),
+    serving: (queue, on) => {
+      serving.get(queue)?.();
+      serving.delete(queue);
+      if (on) serving.set(queue, router.serve(queue, (w) => broker().acceptQueued(queue, fromWire(w))));
     },
   };
 }

@@ -107,7 +107,7 @@ export async function startHerald(config: HeraldConfig = loadConfig(), log: Logg
     limits: { maxQueuedMessages: config.brokerMaxQueuedMessages, maxQueuedBytes: config.brokerMaxQueuedBytes },
     gateway,
     log: log.child({ component: 'broker' }),
-    ...(config.natsUrl ? { relay: bus.relay } : {}),
+    ...(config.natsUrl ? { relay: bus.relay, queues: bus.queues } : {}),
     ...(sharedBrokerStore ? { shared: sharedBrokerStore } : {}),
   });
   if (sharedBrokerStore) await broker.broker.seedSequence();

@@ -50,6 +50,7 @@ export class Broker {
   private reported = 0;
   private readonly relay: ((message: BrokerMessage) => void) | undefined;
   private readonly sharedStore: boolean;
+  private readonly queueRoute: BrokerOptions['queueRoute'];
 
   constructor(opts: BrokerOptions) {
     this.relay = opts.relay;
@@ -58,7 +59,8 @@ export class Broker {
     this.store = opts.store;
     this.out = new Outbound(this.core);
     this.router = new Router(this.out);
-    this.queues = new Queues(this.core);
+    this.queueRoute = opts.queueRoute;
+    this.queues = new Queues(this.core, opts.queueRoute ? (q, on) => opts.queueRoute!.serving(q, on) : undefined);
     this.registry = new Registry(this.core, this.router);
     this.subs = new Subscriptions(this.core, this.store, this.registry, this.router, this.queues, () => this.reportDelivered());
     this.lifecycle = new Lifecycle(this.core, this.store, this.registry, this.queues, (input, from) => this.route(input, from), opts.assignClientId);
@@ -256,12 +258,36 @@ export class Broker {
     const d = await this.core.acl.authorizePublish(s ? s.principal : SERVER, queue, 'queue');
     if (!d.allow) return denied(d);
     const message = createMessage({ ...input, topic: queue, retain: false }, s ? s.clientId : null, this.core.now());
+    // A cluster: without a consumer here, one node that has consumers gets it; with none anywhere it waits here.
+    if (this.queueRoute && !this.queues.hasConsumers(queue) && (await this.queueRoute.offer(queue, message))) {
+      this.core.stats.published++;
+      return { ok: true, matched: 1, duplicate: false, relayed: true };
+    }
     const r = this.queues.send(queue, message);
     if (!r.ok) return { ok: false, reason: 'quota_exceeded', message: `queue ${queue} is full` };
     this.core.stats.published++;
     this.reportDelivered();
     await this.core.writes.settled();
     return { ok: true, matched: 1, duplicate: false };
+  }
+
+  /** A queue message another node handed over (QueueRouter.serve): taken only while this node has consumers. */
+  acceptQueued(queue: string, message: BrokerMessage): boolean {
+    if (!this.queues.hasConsumers(queue)) return false;
+    const r = this.queues.send(queue, message);
+    this.reportDelivered();
+    return r.ok;
+  }
+
+  /** Queue entries waiting here with no consumer here go to a node that has one (cluster; on each tick). */
+  private async forwardStranded(): Promise<void> {
+    const route = this.queueRoute;
+    if (!route) return;
+    for (const { queue, entries } of this.queues.takeStranded()) {
+      let i = 0;
+      while (i < entries.length && (await route.offer(queue, entries[i].message))) this.queues.forwarded(queue, entries[i++]);
+      if (i < entries.length) this.queues.putBack(queue, entries.slice(i));
+    }
   }
 
   /** STOMP ACK of a queue delivery (its packetId is the tag); false when the tag is unknown. */
@@ -321,6 +347,7 @@ export class Broker {
   /** Publishes due delayed wills and ends expired sessions (§3.1.2.11.2, §3.1.3.2.2). */
   async tick(now: number = this.core.now()): Promise<void> {
     await this.lifecycle.tick(now);
+    await this.forwardStranded();
     this.reportDelivered();
   }
 

@@ -79,6 +79,13 @@ export interface BrokerOptions {
    * a will) is also handed over for the other nodes, which route it with `deliverRemote`.
    */
   relay?: (message: BrokerMessage) => void;
+  /** A cluster's STOMP queue routing (see bus/bus.ts QueueRouter). */
+  queueRoute?: {
+    /** Hands a message to ONE other node that has consumers of the queue; false when none took it. */
+    offer(queue: string, message: BrokerMessage): Promise<boolean>;
+    /** This node's first consumer of `queue` arrived (true) or its last one left (false). */
+    serving(queue: string, on: boolean): void;
+  };
   /** The store is shared by the nodes of a cluster (retained messages relayed from another node are stored already). */
   sharedStore?: boolean;
 }

@@ -85,6 +85,18 @@ export interface BrokerRelay {
   subscribe(handler: (message: RelayedBrokerMessage) => void): () => void;
 }
 
+/**
+ * STOMP queues across nodes: a message sent on a node without a consumer of the queue goes to ONE other
+ * node that has consumers (a NATS queue group); with none anywhere it waits on the sending node. A node
+ * offers only queues it does not serve itself (it has no consumer of them).
+ */
+export interface QueueRouter {
+  /** Hands the message to one other node serving `queue`; false when none took it. */
+  offer(queue: string, message: RelayedBrokerMessage): Promise<boolean>;
+  /** This node serves `queue` (it has consumers): `handler` takes a message offered by another node, or refuses it. */
+  serve(queue: string, handler: (message: RelayedBrokerMessage) => boolean): () => void;
+}
+
 export interface Bus {
   /** This node's id in the cluster. */
   readonly node: string;
@@ -93,6 +105,7 @@ export interface Bus {
   readonly control: ControlPlane;
   readonly presence: PresenceManager;
   readonly relay: BrokerRelay;
+  readonly queues: QueueRouter;
   /**
    * The commit path's publish (service/commit.ts): the ordered event stream, then the origin hooks (for
    * example the control orders that follow from the events; they run once, on the committing node).

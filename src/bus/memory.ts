@@ -2,7 +2,7 @@
 // process is the embedded default; tests put two nodes on one backend to check the cluster contracts.
 import { randomUUID } from 'node:crypto';
 import type { Delivered } from '../events/types.js';
-import type { Bus, BrokerRelay, BusOptions, ControlMessage, ControlPlane, EphemeralFanout, EventStream, PresenceManager, RelayedBrokerMessage } from './bus.js';
+import type { Bus, BrokerRelay, BusOptions, ControlMessage, ControlPlane, EphemeralFanout, EventStream, PresenceManager, QueueRouter, RelayedBrokerMessage } from './bus.js';
 
 type Handler<T> = { node: MemoryBus; fn: (value: T) => void };
 
@@ -41,10 +41,37 @@ export class MemoryBackend {
   readonly ephemeral = new Channel<Delivered>('ephemeral');
   readonly control = new Channel<ControlMessage>('control');
   readonly relay = new Channel<RelayedBrokerMessage>('relay');
+  /** Nodes serving each STOMP queue, tried round-robin. */
+  readonly queueServers = new Map<string, { node: MemoryBus; handler: (m: RelayedBrokerMessage) => boolean }[]>();
+  private queueTurn = 0;
   private readonly counts = new Map<string, Map<number, number>>();
   private readonly leases = new Map<string, { until: number; node: MemoryBus }>();
 
   constructor(readonly now: () => number = Date.now) {}
+
+  offerQueue(from: MemoryBus, queue: string, m: RelayedBrokerMessage): boolean {
+    const servers = (this.queueServers.get(queue) ?? []).filter((x) => x.node !== from);
+    for (let k = 0; k < servers.length; k++) {
+      const x = servers[(this.queueTurn + k) % servers.length];
+      if (x.handler(m)) {
+        this.queueTurn++;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  serveQueue(node: MemoryBus, queue: string, handler: (m: RelayedBrokerMessage) => boolean): () => void {
+    const entry = { node, handler };
+    const list = this.queueServers.get(queue) ?? [];
+    list.push(entry);
+    this.queueServers.set(queue, list);
+    return () => {
+      const l = (this.queueServers.get(queue) ?? []).filter((x) => x !== entry);
+      if (l.length === 0) this.queueServers.delete(queue);
+      else this.queueServers.set(queue, l);
+    };
+  }
 
   /** Renews a node's lease; false when it had expired (its counts are gone and must be re-announced). */
   renew(node: MemoryBus, leaseMs: number): boolean {
@@ -141,6 +168,7 @@ export class MemoryBus implements Bus {
   readonly control: ControlPlane;
   readonly presence: MemoryPresence;
   readonly relay: BrokerRelay;
+  readonly queues: QueueRouter;
   private readonly hooks = new Set<(events: readonly Delivered[]) => void>();
   private readonly timer: NodeJS.Timeout;
   private closed = false;
@@ -155,6 +183,7 @@ export class MemoryBus implements Bus {
     this.ephemeral = { publish: (e) => b.ephemeral.publish(e), subscribe: (fn) => b.ephemeral.subscribe(this, fn) };
     this.control = { send: (m) => b.control.publish(m), subscribe: (fn) => b.control.subscribe(this, fn) };
     this.relay = { publish: (m) => b.relay.publish(m, this), subscribe: (fn) => b.relay.subscribe(this, fn) };
+    this.queues = { offer: async (q, m) => !this.closed && b.offerQueue(this, q, m), serve: (q, fn) => b.serveQueue(this, q, fn) };
     this.presence = new MemoryPresence(backend, this.node);
     backend.renew(this, opts.leaseMs);
     // Heartbeat: renew the lease and sweep others' well within one lease.
@@ -208,6 +237,11 @@ export class MemoryBus implements Bus {
     clearInterval(this.timer);
     for (const ch of [this.backend.events, this.backend.ephemeral, this.backend.control, this.backend.relay] as Channel<unknown>[]) ch.drop(this);
     this.hooks.clear();
+    for (const [q, list] of this.backend.queueServers) {
+      const l = list.filter((x) => x.node !== this);
+      if (l.length === 0) this.backend.queueServers.delete(q);
+      else this.backend.queueServers.set(q, l);
+    }
   }
 
   /** Test hook: the node dies without a word (no release); its lease runs out on its own. */

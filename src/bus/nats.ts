@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { connect, Events, type NatsConnection, type Subscription } from 'nats';
 import type { Delivered } from '../events/types.js';
-import type { Bus, BusOptions, ControlMessage, ControlPlane, EphemeralFanout, EventStream, BrokerRelay, RelayedBrokerMessage } from './bus.js';
+import type { Bus, BusOptions, ControlMessage, ControlPlane, EphemeralFanout, EventStream, BrokerRelay, QueueRouter, RelayedBrokerMessage } from './bus.js';
 import { NatsPresence } from './nats-presence.js';
 
 export interface NatsBusOptions extends BusOptions {
@@ -65,6 +65,7 @@ export class NatsBus implements Bus {
   readonly ephemeral: EphemeralFanout;
   readonly control: ControlPlane;
   readonly relay: BrokerRelay;
+  readonly queues: QueueRouter;
   private readonly local: {
     events: Local<Delivered>;
     ephemeral: Local<Delivered>;
@@ -114,6 +115,10 @@ export class NatsBus implements Bus {
       publish: (m) => this.send(`${p}.relay`, m, 'relay'),
       subscribe: (fn) => this.local.relay.subscribe(fn),
     };
+    this.queues = {
+      offer: (q, m) => this.offerQueue(q, m),
+      serve: (q, fn) => this.serveQueue(q, fn),
+    };
     this.listen(`${p}.events`, 'events', (v) => {
       if (!Array.isArray(v) || !v.every(isEvent)) throw new Error('malformed events message from another node');
       for (const e of v) this.local.events.emit(e);
@@ -148,7 +153,10 @@ export class NatsBus implements Bus {
     });
     try {
       const presence = await NatsPresence.open(nc, { prefix: opts.prefix, node, leaseMs: opts.leaseMs, onError: opts.onError });
-      return new NatsBus(node, nc, presence, opts);
+      const bus = new NatsBus(node, nc, presence, opts);
+      // The server has our subscriptions once it answers this ping: nothing published after start is missed.
+      await nc.flush();
+      return bus;
     } catch (err) {
       await nc.close().catch(() => undefined);
       throw err;
@@ -168,6 +176,42 @@ export class NatsBus implements Bus {
         },
       }),
     );
+  }
+
+  /** A queue's subject: its name in base64url is one valid subject token whatever the name holds. */
+  private queueSubject(queue: string): string {
+    return `${this.opts.prefix}.queue.${Buffer.from(queue).toString('base64url')}`;
+  }
+
+  private async offerQueue(queue: string, m: RelayedBrokerMessage): Promise<boolean> {
+    if (this.closed) return false;
+    try {
+      // No responders (nobody serves the queue) fails at once; noEcho keeps this node out of the group.
+      const reply = await this.nc.request(this.queueSubject(queue), enc.encode(JSON.stringify(m)), { timeout: 2000 });
+      return dec.decode(reply.data) === '1';
+    } catch {
+      return false;
+    }
+  }
+
+  private serveQueue(queue: string, handler: (m: RelayedBrokerMessage) => boolean): () => void {
+    const sub = this.nc.subscribe(this.queueSubject(queue), {
+      queue: `${this.opts.prefix}.queues`,
+      callback: (err, msg) => {
+        if (err) return this.opts.onError(err, 'queue');
+        let took = false;
+        try {
+          const v = JSON.parse(dec.decode(msg.data)) as unknown;
+          if (!isRelayed(v)) throw new Error('malformed queue message from another node');
+          took = handler(v);
+        } catch (e) {
+          this.opts.onError(e, 'queue');
+        }
+        msg.respond(enc.encode(took ? '1' : '0'));
+      },
+    });
+    this.subs.push(sub);
+    return () => sub.unsubscribe();
   }
 
   /** After a reconnect, messages sent while we were away are gone: the gateway checks the log head. */

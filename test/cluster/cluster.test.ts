@@ -191,6 +191,31 @@ describe('cluster: three nodes on PostgreSQL and NATS', { skip, timeout: 90_000 
     dying.client.end(true);
   });
 
+  test('STOMP queues across nodes: each job to one consumer in the cluster; jobs sent before any consumer wait and follow one', async () => {
+    const sender = await stompClient(cl.node(0), alice);
+    keep({ close: () => sender.client.deactivate() });
+    const w1 = await stompClient(cl.node(1), bob);
+    keep({ close: () => w1.client.deactivate() });
+    const q1 = await w1.subscribe('/queue/public/cluster-jobs');
+    for (let i = 0; i < 3; i++) await sender.send('/queue/public/cluster-jobs', `job ${i}`);
+    await q1.next((m) => m.body === 'job 2');
+    const w2 = await stompClient(cl.node(2), carol);
+    keep({ close: () => w2.client.deactivate() });
+    const q2 = await w2.subscribe('/queue/public/cluster-jobs');
+    for (let i = 3; i < 9; i++) await sender.send('/queue/public/cluster-jobs', `job ${i}`);
+    const all = () => [...q1.frames, ...q2.frames].map((m) => m.body);
+    await q1.next(() => all().length >= 9, 5000).catch(() => undefined);
+    await sleep(200);
+    assert.deepEqual(all().sort(), Array.from({ length: 9 }, (_, i) => `job ${i}`).sort(), 'every job once, on node 2 or node 3');
+
+    for (const j of ['early 1', 'early 2']) await sender.send('/queue/public/cluster-early', j);
+    const w3 = await stompClient(cl.node(2), dave);
+    keep({ close: () => w3.client.deactivate() });
+    const q3 = await w3.subscribe('/queue/public/cluster-early');
+    await q3.next((m) => m.body === 'early 2', 5000);
+    assert.deepEqual(q3.frames.map((m) => m.body), ['early 1', 'early 2'], 'sent on node 1 before any consumer, delivered in order to the first one, on node 3');
+  });
+
   test('a persistent MQTT session resumes on another node: missed Dino events and queued broker messages arrive', async () => {
     const session = { clientId: `bob-phone-${Date.now()}`, clean: false, properties: { sessionExpiryInterval: 3600 } };
     const events = `dino/users/${bob.id}/events`;
