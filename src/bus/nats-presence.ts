@@ -158,7 +158,10 @@ export class NatsPresence implements PresenceManager {
       if (!fn(c)) return { before, after: before };
       const after = sum(c);
       try {
-        await this.counts.put(key, enc.encode(JSON.stringify(c)), { previousSeq: e?.revision ?? 0 });
+        const previousSeq = e?.revision ?? 0;
+        // An offline user's key is deleted (a tombstone, skipped by listings), so a sweep reads online users only.
+        if (after === 0 && e !== null && e.operation === 'PUT') await this.counts.delete(key, { previousSeq });
+        else if (after > 0) await this.counts.put(key, enc.encode(JSON.stringify(c)), { previousSeq });
         return { before, after };
       } catch (err) {
         if (!isCasConflict(err)) throw err;

@@ -1,7 +1,7 @@
 // A NATS restart under a two-node cluster: a private nats-server (its own port and store dir, so the
 // machine's server other tests use is never touched) is killed and started again. Events committed while
 // NATS is down reach the other node's clients from the store (the head check), nothing is delivered
-// twice, and live delivery resumes by itself after the reconnect.
+// twice, and live delivery and presence resume by themselves after the reconnect.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -83,8 +83,8 @@ test('cluster: a NATS restart is survived (events committed meanwhile come from 
   let cl: HeraldCluster | null = null;
   try {
     cl = await HeraldCluster.start({ nodes: 2, natsUrl: nats.url });
-    const [alice, bob] = [await newUser(cl.node(0).url, 'alice'), await newUser(cl.node(1).url, 'bob')];
-    const sid = await group(cl.node(0).url, alice, [bob], 'restart');
+    const [alice, bob, carol] = [await newUser(cl.node(0).url, 'alice'), await newUser(cl.node(1).url, 'bob'), await newUser(cl.node(1).url, 'carol')];
+    const sid = await group(cl.node(0).url, alice, [bob, carol], 'restart');
     const wa = await NativeClient.connect(cl.node(0).url, alice.token);
     const seen = (m: Posted) => wa.next((f) => f.type === 'message.created' && (f.data.message as Posted).id === m.id, 10_000);
     await seen(await post(cl.node(1).url, bob, sid, 'before'));
@@ -103,6 +103,10 @@ test('cluster: a NATS restart is survived (events committed meanwhile come from 
     await seen(after);
     await sleep(300);
     assert.equal(await gapFills(cl.node(0).url), fillsDuring, 'after the reconnect, events arrive over NATS again (no store read)');
+    // Presence works again: a user connecting on node 2 is announced to node 1's client.
+    const wc = await NativeClient.connect(cl.node(1).url, carol.token);
+    await wa.next((f) => f.type === 'presence.online' && (f.data.user as { id: number }).id === carol.id, 5000);
+    await wc.close();
     const ids = wa.ofType('message.created').map((f) => (f.data.message as Posted).id);
     assert.equal(ids.length, new Set(ids).size, 'nothing delivered twice (a publish buffered during the outage is dropped as a repeat)');
     assert.equal(ids.length, 5);
