@@ -279,17 +279,6 @@ export class Broker {
     return r.ok;
   }
 
-  /** Queue entries waiting here with no consumer here go to a node that has one (cluster; on each tick). */
-  private async forwardStranded(): Promise<void> {
-    const route = this.queueRoute;
-    if (!route) return;
-    for (const { queue, entries } of this.queues.takeStranded()) {
-      let i = 0;
-      while (i < entries.length && (await route.offer(queue, entries[i].message))) this.queues.forwarded(queue, entries[i++]);
-      if (i < entries.length) this.queues.putBack(queue, entries.slice(i));
-    }
-  }
-
   /** STOMP ACK of a queue delivery (its packetId is the tag); false when the tag is unknown. */
   ack(conn: Connection, tag: number): boolean {
     return this.settleOutgoing(conn, (s) => this.queues.ack(s, tag));
@@ -347,7 +336,7 @@ export class Broker {
   /** Publishes due delayed wills and ends expired sessions (§3.1.2.11.2, §3.1.3.2.2). */
   async tick(now: number = this.core.now()): Promise<void> {
     await this.lifecycle.tick(now);
-    await this.forwardStranded();
+    if (this.queueRoute) await this.queues.forwardStranded(this.queueRoute.offer);
     this.reportDelivered();
   }
 

@@ -38,8 +38,17 @@ export class Queues {
     return (this.queues.get(name)?.consumers.length ?? 0) > 0;
   }
 
-  /** Takes the ready entries of queues nobody consumes here (a cluster forwards them to a node that does). */
-  takeStranded(): { queue: string; entries: QueueEntryRecord[] }[] {
+  /** Entries waiting here with no consumer here go to a node that has one (a cluster, on each broker tick). */
+  async forwardStranded(offer: (queue: string, message: BrokerMessage) => Promise<boolean>): Promise<void> {
+    for (const { queue, entries } of this.takeStranded()) {
+      let i = 0;
+      while (i < entries.length && (await offer(queue, entries[i].message))) this.forwarded(queue, entries[i++]);
+      if (i < entries.length) this.putBack(queue, entries.slice(i));
+    }
+  }
+
+  /** Takes the ready entries of queues nobody consumes here. */
+  private takeStranded(): { queue: string; entries: QueueEntryRecord[] }[] {
     const out: { queue: string; entries: QueueEntryRecord[] }[] = [];
     for (const q of this.queues.values()) {
       if (q.consumers.length > 0 || q.ready.length === 0) continue;
@@ -51,14 +60,14 @@ export class Queues {
   }
 
   /** Gives back entries takeStranded took and nobody else would take, in their order. */
-  putBack(name: string, entries: readonly QueueEntryRecord[]): void {
+  private putBack(name: string, entries: readonly QueueEntryRecord[]): void {
     const q = this.queue(name);
     for (const e of entries) q.ready.insertSorted(e, (x) => x.id);
     this.dispatch(q);
   }
 
   /** Entries handed to another node: no longer this node's. */
-  forwarded(name: string, e: QueueEntryRecord): void {
+  private forwarded(name: string, e: QueueEntryRecord): void {
     this.core.writes.push({ op: 'queue.delete', queue: name, id: e.id });
     const q = this.queues.get(name);
     if (q) this.collect(q);
