@@ -2,7 +2,8 @@
 // destinations the dialects declare, then the configured broker namespaces), membership as its ACL, and
 // revocation when a member leaves a space (a control order, so every node cuts at once).
 import type { Logger } from 'pino';
-import { Broker, MemoryBrokerStore, NamespaceTable, type BrokerLimits, type BrokerStore, type NamespaceSpec } from './broker/index.js';
+import { Broker, MemoryBrokerStore, NamespaceTable, type BrokerLimits, type NamespaceSpec } from './broker/index.js';
+import type { PgBrokerStore } from './broker/pg-store.js';
 import type { Gateway } from './gateway/gateway.js';
 import type { DialectPlugin } from './dialects/plugin.js';
 import type { BrokerMessage } from './broker/message.js';
@@ -35,8 +36,13 @@ export function startBroker(o: {
    * A store shared by the cluster's nodes (PostgreSQL): a persistent session resumes on whichever node its
    * client reconnects to, and the node that held it forgets it on the takeover order. Closed with the node.
    */
-  shared?: BrokerStore;
+  shared?: PgBrokerStore;
+  /** The bus's report of dead nodes: their sessions are adopted here (one live node takes each). */
+  nodesGone?: (handler: (nodes: readonly string[]) => void) => () => void;
 }): BrokerNode {
+  const shared = o.shared;
+  const node = o.gateway.node;
+  const logged = (what: string) => (err: unknown) => o.log.error({ err }, what);
   const specs = [...o.dialects.flatMap((d) => d.brokerNamespaces ?? []), ...o.configured, ...(o.permissive ? [PERMISSIVE] : [])];
   const namespaces = new NamespaceTable(specs, (userId, group) => {
     const spaceId = spaceIdOf(group);
@@ -44,13 +50,31 @@ export function startBroker(o: {
   });
   const broker: Broker = new Broker({
     store: o.shared ?? new MemoryBrokerStore(),
-    sharedStore: o.shared !== undefined,
+    sharedStore: shared !== undefined,
+    ...(shared
+      ? {
+          holders: {
+            hold: (id: string) => void shared.hold(id, node).catch(logged('recording the session holder failed')),
+            release: (id: string) => void shared.release(id, node).catch(logged('releasing the session holder failed')),
+          },
+        }
+      : {}),
     acl: namespaces,
     limits: o.limits,
     metrics: { storeError: (err) => o.log.error({ err }, 'broker store failed') },
     ...(o.relay ? { relay: (m: BrokerMessage) => o.relay!.publish(toWire(m)) } : {}),
     ...(o.queues ? { queueRoute: queueRoute(o.queues, (): Broker => broker) } : {}),
   });
+  // A dead node's sessions: one live node adopts them (its will is published after its delay, messages queue here).
+  const stopAdopt =
+    shared && o.nodesGone
+      ? o.nodesGone((nodes) => {
+          shared
+            .adopt(nodes, node)
+            .then((ids) => (ids.length > 0 ? broker.adopt(ids).then(() => o.log.info({ nodes, sessions: ids.length }, "adopted a dead node's broker sessions")) : undefined))
+            .catch(logged("adopting a dead node's sessions failed"));
+        })
+      : undefined;
   const stopRelay = o.relay?.subscribe((w) => {
     broker.deliverRemote(fromWire(w)).catch((err: unknown) => o.log.error({ err }, 'routing a message from another node failed'));
   });
@@ -68,6 +92,7 @@ export function startBroker(o: {
       stopRevoke();
       await broker.close();
       stopRelay?.();
+      stopAdopt?.();
       await o.shared?.close();
     },
   };

@@ -7,6 +7,7 @@ import { openStore } from './store/store.js';
 import { HeraldError } from './core/errors.js';
 import { MemoryBackend, MemoryBus } from './bus/memory.js';
 import { NatsBus } from './bus/nats.js';
+import type { Bus } from './bus/bus.js';
 import { Runtime } from './service/context.js';
 import { checkUpload } from './service/files.js';
 import { Ephemeral } from './service/ephemeral.js';
@@ -108,7 +109,7 @@ export async function startHerald(config: HeraldConfig = loadConfig(), log: Logg
     gateway,
     log: log.child({ component: 'broker' }),
     ...(config.natsUrl ? { relay: bus.relay, queues: bus.queues } : {}),
-    ...(sharedBrokerStore ? { shared: sharedBrokerStore } : {}),
+    ...(sharedBrokerStore ? { shared: sharedBrokerStore, nodesGone: (h: (nodes: readonly string[]) => void) => (bus as Bus).presence.onNodesGone?.(h) ?? (() => undefined) } : {}),
   });
   if (sharedBrokerStore) await broker.broker.seedSequence();
   let port = 0;

@@ -100,6 +100,11 @@ export class Broker {
     return true;
   }
 
+  /** Sessions of a dead node this node now holds (see Lifecycle.adopt). */
+  async adopt(clientIds: readonly string[]): Promise<void> {
+    for (const id of clientIds) await this.lifecycle.adopt(id);
+  }
+
   /** A store shared with other nodes: continue the broker-wide sequence above everything stored. */
   async seedSequence(): Promise<void> {
     this.core.seedSequence(await this.store.maxSequence());

@@ -86,6 +86,8 @@ export interface BrokerOptions {
     /** This node's first consumer of `queue` arrived (true) or its last one left (false). */
     serving(queue: string, on: boolean): void;
   };
+  /** A cluster: which node holds which session (so a dead node's sessions are adopted by a live one). */
+  holders?: { hold(clientId: string): void; release(clientId: string): void };
   /** The store is shared by the nodes of a cluster (retained messages relayed from another node are stored already). */
   sharedStore?: boolean;
 }

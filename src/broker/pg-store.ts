@@ -18,6 +18,8 @@ const SCHEMA = [
   'create table if not exists broker_wills (client_id text primary key, record jsonb not null)',
   'create table if not exists broker_retained (topic text primary key, created_at bigint not null, record jsonb not null)',
   'create table if not exists broker_queues (queue text not null, id bigint not null, record jsonb not null, primary key (queue, id))',
+  // Which node holds each session in memory (a cluster): a dead node's rows are adopted by one live node.
+  'create table if not exists broker_holders (client_id text primary key, node text not null)',
 ];
 const PER_CLIENT = ['broker_subs', 'broker_inflight', 'broker_queued', 'broker_incoming', 'broker_wills', 'broker_sessions'];
 
@@ -222,10 +224,28 @@ export class PgBrokerStore implements BrokerStore {
     return Number(r.rows[0]?.m ?? 0);
   }
 
+  /** This node holds the session now (it connected here). */
+  async hold(clientId: string, node: string): Promise<void> {
+    await this.pool.query('insert into broker_holders (client_id, node) values ($1, $2) on conflict (client_id) do update set node = excluded.node', [clientId, node]);
+  }
+
+  /** The session ended here. */
+  async release(clientId: string, node: string): Promise<void> {
+    await this.pool.query('delete from broker_holders where client_id = $1 and node = $2', [clientId, node]);
+  }
+
+  /** Moves the sessions held by dead nodes to `node`; one statement, so each is adopted by exactly one node. */
+  async adopt(dead: readonly string[], node: string): Promise<string[]> {
+    if (dead.length === 0) return [];
+    await this.chain;
+    const r = await this.pool.query<{ client_id: string }>('update broker_holders set node = $1 where node = any($2::text[]) returning client_id', [node, [...dead]]);
+    return r.rows.map((x) => x.client_id);
+  }
+
   /** Empties every broker table (tests). */
   async clear(): Promise<void> {
     await this.chain;
-    await this.pool.query(`truncate ${[...PER_CLIENT, 'broker_retained', 'broker_queues'].join(', ')}`);
+    await this.pool.query(`truncate ${[...PER_CLIENT, 'broker_retained', 'broker_queues', 'broker_holders'].join(', ')}`);
   }
 
   async close(): Promise<void> {

@@ -56,6 +56,8 @@ export interface PresenceManager {
   online(userIds: readonly number[]): Promise<Set<number>>;
   /** Users who went offline because another node's lease expired (each reported to exactly one live node). */
   onExpired(handler: (userIds: readonly number[]) => void): () => void;
+  /** Nodes whose lease ran out, as this node found them (several nodes may report the same one). */
+  onNodesGone?(handler: (nodes: readonly string[]) => void): () => void;
 }
 
 /** A broker message as it crosses nodes (JSON; payload and correlation data in base64). */

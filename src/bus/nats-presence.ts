@@ -192,13 +192,14 @@ export class NatsPresence implements PresenceManager {
       this.announced = true;
       const live = new Set<string>();
       for await (const k of await this.leases.keys('n.>')) live.add(k.slice(2));
-      const gone = [...this.seen].some((n) => !live.has(n));
+      const gone = [...this.seen].filter((n) => !live.has(n));
       this.seen = live;
-      if (gone || !this.swept || ++this.sinceSweep >= SWEEP_EVERY) {
+      if (gone.length > 0 || !this.swept || ++this.sinceSweep >= SWEEP_EVERY) {
         await this.sweep();
         this.swept = true;
         this.sinceSweep = 0;
       }
+      if (gone.length > 0) for (const h of this.goneHandlers) this.guard(() => h(gone), 'nodes gone');
       this.failing = false;
     } catch (err) {
       // Reported once per outage (NATS down: every heartbeat fails until it is back).
@@ -248,6 +249,21 @@ export class NatsPresence implements PresenceManager {
   private report(userIds: readonly number[]): void {
     if (this.handlers.size > 0) this.notify(userIds);
     else this.nc.publish(this.goneSubject, enc.encode(JSON.stringify(userIds)));
+  }
+
+  private readonly goneHandlers = new Set<(nodes: readonly string[]) => void>();
+
+  onNodesGone(handler: (nodes: readonly string[]) => void): () => void {
+    this.goneHandlers.add(handler);
+    return () => this.goneHandlers.delete(handler);
+  }
+
+  private guard(fn: () => void, where: string): void {
+    try {
+      fn();
+    } catch (err) {
+      this.o.onError(err, where);
+    }
   }
 
   private notify(userIds: readonly number[]): void {

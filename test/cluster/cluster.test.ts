@@ -245,7 +245,7 @@ describe('cluster: three nodes on PostgreSQL and NATS', { skip, timeout: 90_000 
     assert.ok(!messages.some((j) => j.message_id === seen.uuid), 'the event acknowledged on node 1 is not sent again');
   });
 
-  test('kill -9 of a node under load: no acknowledged write lost, its clients resume on another node, its users go offline once', async () => {
+  test('kill -9 of a node under load: no acknowledged write lost, its clients resume on another node, its users go offline once, its MQTT wills are published', async () => {
     const wa = keep(await NativeClient.connect(url(0), alice.token));
     const victim = await NativeClient.connect(url(1), alice.token, '?resume=0');
     const epoch = (victim.frames.find((f) => f.type === 'session.welcome')!.data as { epoch: string }).epoch;
@@ -253,6 +253,13 @@ describe('cluster: three nodes on PostgreSQL and NATS', { skip, timeout: 90_000 
     const tlm = await TlmClient.open(url(1), carol.id, carol.token);
     assert.equal((await api(url(0), 'PATCH', `/api/v1/spaces/${sid}`, alice.token, { name: 'before the kill' })).status, 200);
     const lastTlm = await tlm.next((x) => x.event_type === 'workspace.modified' && x.fields.workspace.label === 'before the kill');
+    // An MQTT client with a will and a persistent session on the node about to die.
+    const willSub = await mqttClient(cl.node(0), erin);
+    keep({ close: () => willSub.end() });
+    await willSub.subscribe('public/cluster/kill-will', { qos: 1 });
+    const will = { topic: 'public/cluster/kill-will', payload: Buffer.from('dave was on node 2'), qos: 1 as const, retain: false };
+    const doomed = await mqttClient(cl.node(1), dave, { clientId: `dave-kill-${Date.now()}`, clean: false, properties: { sessionExpiryInterval: 3600 }, will });
+    doomed.client.on('error', () => undefined);
     await wa.next(isAbout('presence.online', frank.id));
     const offlineBefore = wa.frames.filter(isAbout('presence.offline', frank.id)).length;
 
@@ -289,6 +296,12 @@ describe('cluster: three nodes on PostgreSQL and NATS', { skip, timeout: 90_000 
     await wa.next((f) => isAbout('presence.offline', frank.id)(f) && wa.frames.filter(isAbout('presence.offline', frank.id)).length > offlineBefore, 8000);
     await sleep(1500);
     assert.equal(wa.frames.filter(isAbout('presence.offline', frank.id)).length, offlineBefore + 1, 'presence.offline exactly once');
+
+    // One live node adopted the dead node's MQTT session and published its will, once.
+    assert.equal((await willSub.next((m) => m.topic === 'public/cluster/kill-will', 8000)).text, 'dave was on node 2');
+    await sleep(500);
+    assert.equal(willSub.frames.filter((m) => m.topic === 'public/cluster/kill-will').length, 1, 'the will once');
+    doomed.client.end(true);
 
     const positions = await cl.positions();
     assert.deepEqual(positions, Array.from({ length: positions.length }, (_, i) => i + 1), 'positions contiguous after the kill');
