@@ -7,7 +7,7 @@
 // bucket and removes the dead node's counts by CAS. The node whose CAS took a user's total to zero reports
 // that user offline: exactly once in the cluster. A node without expiry handlers passes the report on to
 // one node that has them (a NATS queue group).
-import { StorageType, type KV, type KvEntry, type NatsConnection, type Subscription } from 'nats';
+import { StorageType, nanos, type KV, type KvEntry, type NatsConnection, type Subscription } from 'nats';
 import type { PresenceManager } from './bus.js';
 
 type Counts = Record<string, number>;
@@ -78,6 +78,13 @@ export class NatsPresence implements PresenceManager {
     const base = bucketBase(o.prefix);
     const counts = await js.views.kv(`${base}_presence`, { history: 1, storage: StorageType.File });
     const leases = await js.views.kv(`${base}_leases`, { history: 1, ttl: o.leaseMs, storage: StorageType.File });
+    if ((await leases.status()).ttl !== o.leaseMs) {
+      // The bucket was made with another HERALD_PRESENCE_LEASE_SECONDS: the last node started sets it.
+      const jsm = await nc.jetstreamManager();
+      const info = await jsm.streams.info(`KV_${base}_leases`);
+      const age = nanos(o.leaseMs);
+      await jsm.streams.update(info.config.name, { ...info.config, max_age: age, duplicate_window: Math.min(info.config.duplicate_window, age) });
+    }
     const p = new NatsPresence(nc, counts, leases, o);
     await p.heartbeat();
     p.timer = setInterval(() => void p.heartbeat(), Math.max(20, Math.floor(o.leaseMs / 3)));
