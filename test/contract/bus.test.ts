@@ -36,7 +36,7 @@ function natsCluster(): Cluster {
   const nodes: NatsBus[] = [];
   return {
     node: async (name, leaseMs = 30_000, onError = () => undefined) => {
-      const b = await NatsBus.connect({ url: NATS_URL, prefix, node: name, leaseMs, onError: (e, w) => (process.env.BUS_DEBUG && console.log('#', name, w, String(e)), onError(e, w)) });
+      const b = await NatsBus.connect({ url: NATS_URL, prefix, node: name, leaseMs, onError });
       nodes.push(b);
       return b;
     },
