@@ -55,8 +55,22 @@ class Local<T> {
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const isEvent = (v: unknown): v is Delivered =>
   isObject(v) && typeof v.type === 'string' && (v.id === null || Number.isInteger(v.id)) && isObject(v.audience) && Array.isArray(v.explicit) && 'data' in v;
-const CONTROL_KINDS = new Set(['close_user', 'close_tokens', 'revoke_space', 'takeover']);
-const isControl = (v: unknown): v is ControlMessage => isObject(v) && typeof v.kind === 'string' && CONTROL_KINDS.has(v.kind);
+const isId = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) > 0;
+function isControl(v: unknown): v is ControlMessage {
+  if (!isObject(v)) return false;
+  switch (v.kind) {
+    case 'close_user':
+      return isId(v.user_id) && typeof v.reason === 'string';
+    case 'close_tokens':
+      return isId(v.user_id) && typeof v.reason === 'string' && Array.isArray(v.tokens) && v.tokens.every((t) => typeof t === 'string');
+    case 'revoke_space':
+      return isId(v.user_id) && isId(v.space_id);
+    case 'takeover':
+      return typeof v.session === 'string' && typeof v.node === 'string';
+    default:
+      return false;
+  }
+}
 const isRelayed = (v: unknown): v is RelayedBrokerMessage =>
   isObject(v) && typeof v.topic === 'string' && typeof v.payload === 'string' && (v.qos === 0 || v.qos === 1 || v.qos === 2) && isObject(v.properties);
 
