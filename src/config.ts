@@ -44,6 +44,12 @@ export interface HeraldConfig {
   /** Bounds of each persistent broker session's offline queue (QoS 1/2 messages waiting for its client). */
   brokerMaxQueuedMessages: number;
   brokerMaxQueuedBytes: number;
+  /** NATS server(s) of a cluster (HERALD_NATS_URL); null: one node, in-process bus. */
+  natsUrl: string | null;
+  /** Subject and KV bucket prefix: the nodes sharing it (and one database) form one cluster. */
+  natsPrefix: string;
+  /** Cluster only: how often a node compares its position with the log head (events lost in transit). */
+  headCheckMs: number;
   logLevel: string;
   /** The environment the config was read from: dialects read their own sections from it (readSection). */
   env: Env;
@@ -121,6 +127,14 @@ export function loadConfig(env: Env = process.env, overrides: Partial<HeraldConf
   if (sqliteSynchronous !== 'normal' && sqliteSynchronous !== 'full') {
     throw new ConfigError(`HERALD_SQLITE_SYNCHRONOUS must be normal or full, got "${env.HERALD_SQLITE_SYNCHRONOUS}"`);
   }
+  const natsUrl = env.HERALD_NATS_URL || null;
+  if (natsUrl !== null && !natsUrl.split(',').every((u) => /^(nats|tls):\/\/[^\s/]+$/.test(u.trim()))) {
+    throw new ConfigError(`HERALD_NATS_URL must be nats://host:port (or a comma-separated list), got "${natsUrl}"`);
+  }
+  const natsPrefix = env.HERALD_NATS_PREFIX || 'herald';
+  if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(natsPrefix) || natsPrefix.length > 64) {
+    throw new ConfigError(`HERALD_NATS_PREFIX must be NATS subject tokens ([A-Za-z0-9_-], dot-separated, at most 64 characters), got "${natsPrefix}"`);
+  }
   return {
     port: int(env, 'HERALD_PORT', 8080, 0, 65535),
     host: env.HERALD_HOST || '0.0.0.0',
@@ -145,6 +159,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<HeraldConf
     brokerPermissive: bool(env, 'HERALD_BROKER_PERMISSIVE', false),
     brokerMaxQueuedMessages: int(env, 'HERALD_BROKER_MAX_QUEUED_MESSAGES', 1000, 1, 10_000_000),
     brokerMaxQueuedBytes: int(env, 'HERALD_BROKER_MAX_QUEUED_BYTES', 8 * 1024 * 1024, 1024, 2 ** 40),
+    natsUrl,
+    natsPrefix,
+    headCheckMs: int(env, 'HERALD_HEAD_CHECK_MS', 1000, 50, 600_000),
     logLevel: env.HERALD_LOG_LEVEL || 'info',
     env,
     ...rest,

@@ -6,6 +6,8 @@ import { loadConfig, readSection, type HeraldConfig } from './config.js';
 import { openStore } from './store/store.js';
 import { HeraldError } from './core/errors.js';
 import { MemoryBackend, MemoryBus } from './bus/memory.js';
+import { NatsBus } from './bus/nats.js';
+import type { Bus } from './bus/bus.js';
 import { Runtime } from './service/context.js';
 import { checkUpload } from './service/files.js';
 import { Ephemeral } from './service/ephemeral.js';
@@ -21,6 +23,7 @@ import { SseTransport } from './transports/sse.js';
 import { TcpTransport } from './transports/tcp.js';
 import { createHost } from './host.js';
 import { startBroker } from './broker-node.js';
+import { PgBrokerStore } from './broker/pg-store.js';
 import type { DialectInstance, DialectPlugin } from './dialects/plugin.js';
 import { nativePlugin } from './dialects/native/index.js';
 import { tracimPlugin } from './dialects/tracim/index.js';
@@ -62,7 +65,9 @@ export async function startHerald(config: HeraldConfig = loadConfig(), log: Logg
     else log.error({ err, stage }, 'isolated failure on the delivery path');
   };
   store.onAfterCommitError = failed('after_commit');
-  const bus = new MemoryBus(new MemoryBackend(), { leaseMs: config.presenceLeaseSeconds * 1000, onError: (err, where) => failed(`bus ${where}`)(err) });
+  const busOptions = { leaseMs: config.presenceLeaseSeconds * 1000, onError: (err: unknown, where: string) => failed(`bus ${where}`)(err) };
+  // A cluster when HERALD_NATS_URL is set; otherwise one node on the in-process bus.
+  const bus = config.natsUrl ? await NatsBus.connect({ ...busOptions, url: config.natsUrl, prefix: config.natsPrefix }) : new MemoryBus(new MemoryBackend(), busOptions);
   bus.onCommit((events) => {
     for (const ev of events) for (const order of revocationsOf(ev)) bus.control.send(order);
   });
@@ -78,6 +83,7 @@ export async function startHerald(config: HeraldConfig = loadConfig(), log: Logg
   const gateway = new Gateway(store, bus, membership, metrics, log.child({ component: 'gateway' }), {
     maxHeld: config.maxHeldEvents,
     gapWaitMs: GAP_WAIT_MS,
+    headCheckMs: config.natsUrl ? config.headCheckMs : 0,
     presenceChanged: (uid, online) => void ephemeral.presenceChanged(uid, online).catch(failed('presence')),
   });
   await gateway.start();
@@ -91,6 +97,11 @@ export async function startHerald(config: HeraldConfig = loadConfig(), log: Logg
   });
   const ctx: Context = { config, store, bus, ephemeral, commands, gateway, auth, metrics, log };
 
+  // A cluster on PostgreSQL shares the broker's sessions and retained messages through the database.
+  const sharedBrokerStore =
+    config.natsUrl && config.databaseUrl.startsWith('postgres')
+      ? await PgBrokerStore.open(config.databaseUrl, { queues: false, onError: (err) => log.warn({ err }, 'broker store connection lost') })
+      : undefined;
   const broker = startBroker({
     dialects,
     configured: config.brokerNamespaces,
@@ -98,7 +109,10 @@ export async function startHerald(config: HeraldConfig = loadConfig(), log: Logg
     limits: { maxQueuedMessages: config.brokerMaxQueuedMessages, maxQueuedBytes: config.brokerMaxQueuedBytes },
     gateway,
     log: log.child({ component: 'broker' }),
+    ...(config.natsUrl ? { relay: bus.relay, queues: bus.queues } : {}),
+    ...(sharedBrokerStore ? { shared: sharedBrokerStore, nodesGone: (h: (nodes: readonly string[]) => void) => (bus as Bus).presence.onNodesGone?.(h) ?? (() => undefined) } : {}),
   });
+  if (sharedBrokerStore) await broker.broker.seedSequence();
   let port = 0;
   const parts = { config, store, auth, gateway, commands, metrics, log, port: () => port, broker };
   const instances: DialectInstance[] = [];
@@ -129,7 +143,7 @@ export async function startHerald(config: HeraldConfig = loadConfig(), log: Logg
   const tcp = new TcpTransport({ maxBufferedBytes: config.maxConnectionBufferBytes, log });
   await tcp.listen(instances.flatMap((d) => d.tcp ?? []));
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-  log.info({ port, database: store.flavor, dialects: dialects.map((d) => d.name) }, 'herald listening');
+  log.info({ port, database: store.flavor, dialects: dialects.map((d) => d.name), node: bus.node, cluster: config.natsUrl ? config.natsPrefix : null }, 'herald listening');
 
   let closing: Promise<void> | null = null;
   return {

@@ -23,6 +23,12 @@ export class Metrics {
   });
   readonly heldOverflows = new Counter({ name: 'herald_held_overflows_total', help: 'Replays whose held live events passed the bound and were re-read from the store', labelNames: ['dialect'], registers: [this.registry] });
 
+  readonly gapFills = new Counter({
+    name: 'herald_stream_gap_fills_total',
+    help: 'Events a node read from the store because the bus lost or delayed them (a NATS reconnect, a node restart)',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

@@ -124,6 +124,8 @@ export type PublishResult =
       readonly matched: number;
       /** A QoS 2 packet id already received and not yet released: not delivered again (§4.3.3). */
       readonly duplicate: boolean;
+      /** A cluster: the message also went to the other nodes, so `matched` counts this node only. */
+      readonly relayed?: boolean;
     }
   | { readonly ok: false; readonly reason: PublishRefusal; readonly message: string };
 

@@ -15,7 +15,7 @@ import {
   type SubscribeResult,
 } from './api.js';
 import { Core, type BrokerStats } from './core.js';
-import { createMessage, type PublishInput } from './message.js';
+import { createMessage, type BrokerMessage, type PublishInput } from './message.js';
 import type { BrokerOptions } from './options.js';
 import { Outbound } from './outbound.js';
 import { Queues } from './queues.js';
@@ -48,13 +48,19 @@ export class Broker {
   private readonly subs: Subscriptions;
   private ticker: NodeJS.Timeout | null = null;
   private reported = 0;
+  private readonly relay: ((message: BrokerMessage) => void) | undefined;
+  private readonly sharedStore: boolean;
+  private readonly queueRoute: BrokerOptions['queueRoute'];
 
   constructor(opts: BrokerOptions) {
+    this.relay = opts.relay;
+    this.sharedStore = opts.sharedStore === true;
     this.core = new Core(opts);
     this.store = opts.store;
     this.out = new Outbound(this.core);
     this.router = new Router(this.out);
-    this.queues = new Queues(this.core);
+    this.queueRoute = opts.queueRoute;
+    this.queues = new Queues(this.core, opts.queueRoute ? (q, on) => opts.queueRoute!.serving(q, on) : undefined);
     this.registry = new Registry(this.core, this.router);
     this.subs = new Subscriptions(this.core, this.store, this.registry, this.router, this.queues, () => this.reportDelivered());
     this.lifecycle = new Lifecycle(this.core, this.store, this.registry, this.queues, (input, from) => this.route(input, from), opts.assignClientId);
@@ -76,6 +82,32 @@ export class Broker {
   /** Opens (or resumes, or takes over) the session of `req.clientId`; the caller then sends CONNACK and calls start(). */
   connect(req: ConnectRequest): Promise<ConnectResult> {
     return this.lifecycle.connect(req);
+  }
+
+  /**
+   * Another node of the cluster took this session over (its client reconnected there; the store is
+   * shared): drop it from this node without writing anything, so a late call from the old connection
+   * cannot touch what the new holder wrote. The protocol session closes its connection itself.
+   */
+  forget(clientId: string): boolean {
+    const s = this.registry.sessions.get(clientId);
+    if (!s) return false;
+    s.connection = null;
+    s.sink = null;
+    s.started = false;
+    for (const c of [...s.consumers.values()]) this.queues.unsubscribe(c);
+    this.registry.drop(s);
+    return true;
+  }
+
+  /** Sessions of a dead node this node now holds (see Lifecycle.adopt). */
+  async adopt(clientIds: readonly string[]): Promise<void> {
+    for (const id of clientIds) await this.lifecycle.adopt(id);
+  }
+
+  /** A store shared with other nodes: continue the broker-wide sequence above everything stored. */
+  async seedSequence(): Promise<void> {
+    this.core.seedSequence(await this.store.maxSequence());
   }
 
   /** The protocol session has sent CONNACK / CONNECTED: resend in-flight (DUP), drain, dispatch. */
@@ -182,10 +214,32 @@ export class Broker {
     return ok;
   }
 
+  /**
+   * A message published on another node of the cluster (the bus relay): routed to this node's
+   * subscribers as a server publish, and kept as this node's retained copy when it is one.
+   */
+  async deliverRemote(message: BrokerMessage): Promise<number> {
+    return this.deliver(message, null, this.sharedStore);
+  }
+
   private async route(input: PublishInput, from: Session | null): Promise<PublishResult> {
     const message = createMessage(input, from ? from.clientId : null, this.core.now());
+    if (this.relay) {
+      try {
+        this.relay(message);
+      } catch {
+        this.core.drop('sink_error');
+      }
+    }
+    const matched = await this.deliver(message, from);
+    return { ok: true, matched, duplicate: false, ...(this.relay ? { relayed: true } : {}) };
+  }
+
+  /** Routes to this node's subscribers (and keeps a retained copy); resolves with the copies handed out. */
+  private async deliver(message: BrokerMessage, from: Session | null, stored = false): Promise<number> {
     const before = this.core.writes.pushed;
-    if (message.retain) {
+    // `stored`: the publishing node already wrote the retained message to the shared store.
+    if (message.retain && !stored) {
       // §3.3.1.3: an empty payload clears the retained message; the message itself is still delivered.
       if (message.payload.length === 0) this.core.writes.push({ op: 'retained.delete', topic: message.topic });
       else this.core.writes.push({ op: 'retained.put', message });
@@ -195,7 +249,7 @@ export class Broker {
     this.core.metrics.published?.(matched);
     this.reportDelivered();
     if (this.core.writes.pushed !== before) await this.core.writes.settled();
-    return { ok: true, matched, duplicate: false };
+    return matched;
   }
 
   // ---- queues (STOMP /queue/...) --------------------------------------------------------------------
@@ -209,12 +263,25 @@ export class Broker {
     const d = await this.core.acl.authorizePublish(s ? s.principal : SERVER, queue, 'queue');
     if (!d.allow) return denied(d);
     const message = createMessage({ ...input, topic: queue, retain: false }, s ? s.clientId : null, this.core.now());
+    // A cluster: without a consumer here, one node that has consumers gets it; with none anywhere it waits here.
+    if (this.queueRoute && !this.queues.hasConsumers(queue) && (await this.queueRoute.offer(queue, message))) {
+      this.core.stats.published++;
+      return { ok: true, matched: 1, duplicate: false, relayed: true };
+    }
     const r = this.queues.send(queue, message);
     if (!r.ok) return { ok: false, reason: 'quota_exceeded', message: `queue ${queue} is full` };
     this.core.stats.published++;
     this.reportDelivered();
     await this.core.writes.settled();
     return { ok: true, matched: 1, duplicate: false };
+  }
+
+  /** A queue message another node handed over (QueueRouter.serve): taken only while this node has consumers. */
+  acceptQueued(queue: string, message: BrokerMessage): boolean {
+    if (!this.queues.hasConsumers(queue)) return false;
+    const r = this.queues.send(queue, message);
+    this.reportDelivered();
+    return r.ok;
   }
 
   /** STOMP ACK of a queue delivery (its packetId is the tag); false when the tag is unknown. */
@@ -274,6 +341,7 @@ export class Broker {
   /** Publishes due delayed wills and ends expired sessions (§3.1.2.11.2, §3.1.3.2.2). */
   async tick(now: number = this.core.now()): Promise<void> {
     await this.lifecycle.tick(now);
+    if (this.queueRoute) await this.queues.forwardStranded(this.queueRoute.offer);
     this.reportDelivered();
   }
 

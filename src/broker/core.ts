@@ -31,7 +31,10 @@ export class Core {
     this.metrics = opts.metrics ?? {};
     this.queueQos0 = opts.queueQos0 === true;
     this.writes = new WriteBatcher(opts.store, (err) => this.metrics.storeError?.(err));
+    this.holders = opts.holders;
   }
+
+  readonly holders: BrokerOptions['holders'];
 
   nextSeq(): number {
     return ++this.seq;

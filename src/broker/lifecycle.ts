@@ -87,6 +87,7 @@ export class Lifecycle {
     this.registry.persist(s);
     this.registry.reschedule(s);
     await this.core.writes.settled();
+    this.core.holders?.hold(clientId);
     return { ok: true, connection: conn, present, assignedClientId: assigned ? clientId : null };
   }
 
@@ -129,6 +130,8 @@ export class Lifecycle {
     if (live) return live;
     const load = await this.store.loadSession(clientId); // another node's, or one not restored
     if (!load) return undefined;
+    // Records written by another node carry its sequence numbers: continue above them.
+    for (const r of [...load.inflight, ...load.queued]) this.core.seedSequence(r.seq);
     return this.registry.sessions.get(clientId) ?? this.registry.hydrate(load, this.core.now());
   }
 
@@ -197,6 +200,15 @@ export class Lifecycle {
     if (s.willAt !== null) await this.publishWill(s);
     for (const c of [...s.consumers.values()]) this.queues.unsubscribe(c);
     this.registry.remove(s);
+    this.core.holders?.release(s.clientId);
+  }
+
+  /**
+   * Takes over a session whose node died (a cluster): loaded from the store as "connected when its broker
+   * stopped", so its will is armed and its expiry runs here, and messages for it are queued here.
+   */
+  adopt(clientId: string): Promise<void> {
+    return this.exclusive(clientId, async () => void (await this.find(clientId)));
   }
 
   /** A Session Expiry Interval as the broker applies it: whole seconds, capped; nonsense counts as 0. */

@@ -1,6 +1,7 @@
 // The broker's configuration: storage, ACL, clock, limits (every queue is bounded) and metrics hooks.
 import type { BrokerAcl } from './acl.js';
 import type { BrokerStore } from './store.js';
+import type { BrokerMessage } from './message.js';
 import { DEFAULT_TOPIC_LIMITS, type TopicLimits } from './topic.js';
 
 /** Why a delivery or a queued message was dropped. */
@@ -73,4 +74,20 @@ export interface BrokerOptions {
   metrics?: BrokerMetrics;
   /** Client id for an empty CONNECT client id (MQTT Assigned Client Identifier). */
   assignClientId?: () => string;
+  /**
+   * A cluster: every message routed here from a publisher on this node (client PUBLISH / SEND to a topic,
+   * a will) is also handed over for the other nodes, which route it with `deliverRemote`.
+   */
+  relay?: (message: BrokerMessage) => void;
+  /** A cluster's STOMP queue routing (see bus/bus.ts QueueRouter). */
+  queueRoute?: {
+    /** Hands a message to ONE other node that has consumers of the queue; false when none took it. */
+    offer(queue: string, message: BrokerMessage): Promise<boolean>;
+    /** This node's first consumer of `queue` arrived (true) or its last one left (false). */
+    serving(queue: string, on: boolean): void;
+  };
+  /** A cluster: which node holds which session (so a dead node's sessions are adopted by a live one). */
+  holders?: { hold(clientId: string): void; release(clientId: string): void };
+  /** The store is shared by the nodes of a cluster (retained messages relayed from another node are stored already). */
+  sharedStore?: boolean;
 }

@@ -28,7 +28,50 @@ export type QueueSendResult = { ok: true; dispatched: boolean } | { ok: false };
 export class Queues {
   private readonly queues = new Map<string, Queue>();
 
-  constructor(private readonly core: Core) {}
+  /** `serving`: a cluster is told when this node's first consumer of a queue arrives and its last one leaves. */
+  constructor(
+    private readonly core: Core,
+    private readonly serving?: (queue: string, on: boolean) => void,
+  ) {}
+
+  hasConsumers(name: string): boolean {
+    return (this.queues.get(name)?.consumers.length ?? 0) > 0;
+  }
+
+  /** Entries waiting here with no consumer here go to a node that has one (a cluster, on each broker tick). */
+  async forwardStranded(offer: (queue: string, message: BrokerMessage) => Promise<boolean>): Promise<void> {
+    for (const { queue, entries } of this.takeStranded()) {
+      let i = 0;
+      while (i < entries.length && (await offer(queue, entries[i].message))) this.forwarded(queue, entries[i++]);
+      if (i < entries.length) this.putBack(queue, entries.slice(i));
+    }
+  }
+
+  /** Takes the ready entries of queues nobody consumes here. */
+  private takeStranded(): { queue: string; entries: QueueEntryRecord[] }[] {
+    const out: { queue: string; entries: QueueEntryRecord[] }[] = [];
+    for (const q of this.queues.values()) {
+      if (q.consumers.length > 0 || q.ready.length === 0) continue;
+      const entries: QueueEntryRecord[] = [];
+      for (let e = q.ready.shift(); e; e = q.ready.shift()) entries.push(e);
+      out.push({ queue: q.name, entries });
+    }
+    return out;
+  }
+
+  /** Gives back entries takeStranded took and nobody else would take, in their order. */
+  private putBack(name: string, entries: readonly QueueEntryRecord[]): void {
+    const q = this.queue(name);
+    for (const e of entries) q.ready.insertSorted(e, (x) => x.id);
+    this.dispatch(q);
+  }
+
+  /** Entries handed to another node: no longer this node's. */
+  private forwarded(name: string, e: QueueEntryRecord): void {
+    this.core.writes.push({ op: 'queue.delete', queue: name, id: e.id });
+    const q = this.queues.get(name);
+    if (q) this.collect(q);
+  }
 
   /** Ready (undelivered) entries of a queue; for tests and metrics. */
   depth(name: string): number {
@@ -62,6 +105,7 @@ export class Queues {
     s.consumers.set(req.key, c);
     const q = this.queue(req.queue);
     q.consumers.push(c);
+    if (q.consumers.length === 1) this.serving?.(q.name, true);
     this.dispatch(q);
     return c;
   }
@@ -75,6 +119,7 @@ export class Queues {
     if (i !== -1) {
       q.consumers.splice(i, 1);
       if (q.next > i) q.next--;
+      if (q.consumers.length === 0) this.serving?.(q.name, false);
     }
     this.requeue(q, c.unacked.values(), c);
     c.unacked.clear();

@@ -31,6 +31,13 @@ export class Registry {
 
   /** Forgets a session and its subscriptions (queue consumers are the caller's). */
   remove(s: Session): void {
+    this.drop(s);
+    this.core.writes.push({ op: 'session.delete', clientId: s.clientId });
+    this.core.metrics.sessionEnded?.();
+  }
+
+  /** Drops a session from this node's memory only: another node of the cluster holds it now; the store keeps it. */
+  drop(s: Session): void {
     for (const sub of s.subs.values()) this.router.trie.remove(sub);
     s.subs.clear();
     this.sessions.delete(s.clientId);
@@ -41,8 +48,6 @@ export class Registry {
       if (set?.size === 0) this.byUser.delete(uid);
     }
     this.deadlines.schedule(s, null);
-    this.core.writes.push({ op: 'session.delete', clientId: s.clientId });
-    this.core.metrics.sessionEnded?.();
   }
 
   ofUser(userId: number): readonly Session[] {

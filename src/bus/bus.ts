@@ -13,6 +13,11 @@ import type { Delivered } from '../events/types.js';
 export interface EventStream {
   publish(events: readonly Delivered[]): void;
   subscribe(handler: (event: Delivered) => void): () => void;
+  /**
+   * Called when the transport may have lost events it could not see a gap for (a reconnect to the NATS
+   * server): the node compares its position with the log head at once instead of at the next check.
+   */
+  onResync?(handler: () => void): () => void;
 }
 
 /** Typing and presence notices: never stored, no position, best effort, to every node. */
@@ -51,6 +56,47 @@ export interface PresenceManager {
   online(userIds: readonly number[]): Promise<Set<number>>;
   /** Users who went offline because another node's lease expired (each reported to exactly one live node). */
   onExpired(handler: (userIds: readonly number[]) => void): () => void;
+  /** Nodes whose lease ran out, as this node found them (several nodes may report the same one). */
+  onNodesGone?(handler: (nodes: readonly string[]) => void): () => void;
+}
+
+/** A broker message as it crosses nodes (JSON; payload and correlation data in base64). */
+export interface RelayedBrokerMessage {
+  topic: string;
+  payload: string;
+  qos: 0 | 1 | 2;
+  retain: boolean;
+  properties: {
+    payloadFormatIndicator?: 0 | 1;
+    contentType?: string;
+    responseTopic?: string;
+    correlationData?: string;
+    userProperties?: [string, string][];
+  };
+  expiresAt: number | null;
+  origin: string | null;
+  createdAt: number;
+}
+
+/**
+ * The broker's cross-node routing (MQTT generic topics, STOMP /topic): a message reaches every OTHER node,
+ * best effort like a QoS 0 hop; the publishing node routed its own copy already.
+ */
+export interface BrokerRelay {
+  publish(message: RelayedBrokerMessage): void;
+  subscribe(handler: (message: RelayedBrokerMessage) => void): () => void;
+}
+
+/**
+ * STOMP queues across nodes: a message sent on a node without a consumer of the queue goes to ONE other
+ * node that has consumers (a NATS queue group); with none anywhere it waits on the sending node. A node
+ * offers only queues it does not serve itself (it has no consumer of them).
+ */
+export interface QueueRouter {
+  /** Hands the message to one other node serving `queue`; false when none took it. */
+  offer(queue: string, message: RelayedBrokerMessage): Promise<boolean>;
+  /** This node serves `queue` (it has consumers): `handler` takes a message offered by another node, or refuses it. */
+  serve(queue: string, handler: (message: RelayedBrokerMessage) => boolean): () => void;
 }
 
 export interface Bus {
@@ -60,6 +106,8 @@ export interface Bus {
   readonly ephemeral: EphemeralFanout;
   readonly control: ControlPlane;
   readonly presence: PresenceManager;
+  readonly relay: BrokerRelay;
+  readonly queues: QueueRouter;
   /**
    * The commit path's publish (service/commit.ts): the ordered event stream, then the origin hooks (for
    * example the control orders that follow from the events; they run once, on the committing node).

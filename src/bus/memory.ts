@@ -2,7 +2,7 @@
 // process is the embedded default; tests put two nodes on one backend to check the cluster contracts.
 import { randomUUID } from 'node:crypto';
 import type { Delivered } from '../events/types.js';
-import type { Bus, BusOptions, ControlMessage, ControlPlane, EphemeralFanout, EventStream, PresenceManager } from './bus.js';
+import type { Bus, BrokerRelay, BusOptions, ControlMessage, ControlPlane, EphemeralFanout, EventStream, PresenceManager, QueueRouter, RelayedBrokerMessage } from './bus.js';
 
 type Handler<T> = { node: MemoryBus; fn: (value: T) => void };
 
@@ -12,8 +12,10 @@ class Channel<T> {
 
   constructor(private readonly name: string) {}
 
-  publish(value: T): void {
+  /** `except`: the sending node, which does not receive its own message (the broker relay). */
+  publish(value: T, except?: MemoryBus): void {
     for (const h of this.handlers) {
+      if (h.node === except) continue;
       try {
         h.fn(value);
       } catch (err) {
@@ -38,10 +40,38 @@ export class MemoryBackend {
   readonly events = new Channel<Delivered>('events');
   readonly ephemeral = new Channel<Delivered>('ephemeral');
   readonly control = new Channel<ControlMessage>('control');
+  readonly relay = new Channel<RelayedBrokerMessage>('relay');
+  /** Nodes serving each STOMP queue, tried round-robin. */
+  readonly queueServers = new Map<string, { node: MemoryBus; handler: (m: RelayedBrokerMessage) => boolean }[]>();
+  private queueTurn = 0;
   private readonly counts = new Map<string, Map<number, number>>();
   private readonly leases = new Map<string, { until: number; node: MemoryBus }>();
 
   constructor(readonly now: () => number = Date.now) {}
+
+  offerQueue(from: MemoryBus, queue: string, m: RelayedBrokerMessage): boolean {
+    const servers = (this.queueServers.get(queue) ?? []).filter((x) => x.node !== from);
+    for (let k = 0; k < servers.length; k++) {
+      const x = servers[(this.queueTurn + k) % servers.length];
+      if (x.handler(m)) {
+        this.queueTurn++;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  serveQueue(node: MemoryBus, queue: string, handler: (m: RelayedBrokerMessage) => boolean): () => void {
+    const entry = { node, handler };
+    const list = this.queueServers.get(queue) ?? [];
+    list.push(entry);
+    this.queueServers.set(queue, list);
+    return () => {
+      const l = (this.queueServers.get(queue) ?? []).filter((x) => x !== entry);
+      if (l.length === 0) this.queueServers.delete(queue);
+      else this.queueServers.set(queue, l);
+    };
+  }
 
   /** Renews a node's lease; false when it had expired (its counts are gone and must be re-announced). */
   renew(node: MemoryBus, leaseMs: number): boolean {
@@ -137,6 +167,8 @@ export class MemoryBus implements Bus {
   readonly ephemeral: EphemeralFanout;
   readonly control: ControlPlane;
   readonly presence: MemoryPresence;
+  readonly relay: BrokerRelay;
+  readonly queues: QueueRouter;
   private readonly hooks = new Set<(events: readonly Delivered[]) => void>();
   private readonly timer: NodeJS.Timeout;
   private closed = false;
@@ -150,6 +182,8 @@ export class MemoryBus implements Bus {
     this.events = { publish: (evs) => evs.forEach((e) => b.events.publish(e)), subscribe: (fn) => b.events.subscribe(this, fn) };
     this.ephemeral = { publish: (e) => b.ephemeral.publish(e), subscribe: (fn) => b.ephemeral.subscribe(this, fn) };
     this.control = { send: (m) => b.control.publish(m), subscribe: (fn) => b.control.subscribe(this, fn) };
+    this.relay = { publish: (m) => b.relay.publish(m, this), subscribe: (fn) => b.relay.subscribe(this, fn) };
+    this.queues = { offer: async (q, m) => !this.closed && b.offerQueue(this, q, m), serve: (q, fn) => b.serveQueue(this, q, fn) };
     this.presence = new MemoryPresence(backend, this.node);
     backend.renew(this, opts.leaseMs);
     // Heartbeat: renew the lease and sweep others' well within one lease.
@@ -201,8 +235,13 @@ export class MemoryBus implements Bus {
   private detach(): void {
     this.closed = true;
     clearInterval(this.timer);
-    for (const ch of [this.backend.events, this.backend.ephemeral, this.backend.control] as Channel<unknown>[]) ch.drop(this);
+    for (const ch of [this.backend.events, this.backend.ephemeral, this.backend.control, this.backend.relay] as Channel<unknown>[]) ch.drop(this);
     this.hooks.clear();
+    for (const [q, list] of this.backend.queueServers) {
+      const l = list.filter((x) => x.node !== this);
+      if (l.length === 0) this.backend.queueServers.delete(q);
+      else this.backend.queueServers.set(q, l);
+    }
   }
 
   /** Test hook: the node dies without a word (no release); its lease runs out on its own. */

@@ -42,6 +42,12 @@ export interface GatewayOptions {
   maxHeld: number;
   /** How long a gap in the ordered stream may stay open before it is read from the store. */
   gapWaitMs: number;
+  /**
+   * Every this many ms the node compares its position with the log head, so events lost at the tail of a
+   * burst (nothing later arrives to reveal the gap) are read from the store; 0: never (the in-process bus
+   * loses nothing).
+   */
+  headCheckMs?: number;
   /** Presence transitions (first connection in, last one out, or a dead node's users). */
   presenceChanged(userId: number, online: boolean): void;
 }
@@ -65,6 +71,8 @@ export class Gateway implements CursorHub {
   private readonly delivery: Delivery;
   private readonly sequencer: Sequencer;
   private readonly unsubscribe: (() => void)[] = [];
+  private headTimer: NodeJS.Timeout | null = null;
+  private checkingHead = false;
 
   constructor(
     private readonly store: Store,
@@ -95,6 +103,7 @@ export class Gateway implements CursorHub {
       fill: (after, limit) => store.read((r) => r.log.range(after, limit)),
       deliver: (ev) => this.onOrdered(ev),
       onError: (err) => log.error({ err }, 'filling a gap in the event stream failed'),
+      filled: (n) => metrics.gapFills.inc(n),
     });
   }
 
@@ -109,6 +118,24 @@ export class Gateway implements CursorHub {
     const seed = await this.store.write((tx) => tx.log.membershipSnapshot());
     this.membership.seed(seed);
     this.sequencer.start(seed.head);
+    if (this.opts.headCheckMs) {
+      const resync = this.bus.events.onResync?.(() => this.checkHead());
+      if (resync) this.unsubscribe.push(resync);
+      this.headTimer = setInterval(() => this.checkHead(), this.opts.headCheckMs);
+      this.headTimer.unref();
+    }
+  }
+
+  /** Reads the log head and lets the sequencer fill whatever it has not received up to it. */
+  private checkHead(): void {
+    if (this.checkingHead) return;
+    this.checkingHead = true;
+    this.store
+      .read((r) => r.logHead())
+      .then((head) => this.sequencer.observeHead(head))
+      // The database being down is reported by the commands that fail; the next check tries again.
+      .catch((err: unknown) => this.log.debug({ err }, 'head check failed'))
+      .finally(() => (this.checkingHead = false));
   }
 
   private guarded(stage: string, fn: () => void): void {
@@ -289,6 +316,8 @@ export class Gateway implements CursorHub {
   /** Stops receiving and closes every connection (clients resume elsewhere or after restart). */
   closeAll(): void {
     for (const u of this.unsubscribe.splice(0)) u();
+    if (this.headTimer !== null) clearInterval(this.headTimer);
+    this.headTimer = null;
     this.sequencer.stop();
     this.connections.closeAll('server shutting down: reconnect and resume');
   }

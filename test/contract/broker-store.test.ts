@@ -1,9 +1,12 @@
 // BrokerStore contract (in the style of aedes-persistence's abstract.js): one suite, parametrised by
 // a factory, that every backend must pass. It pins down what src/broker relies on, through the
 // BrokerStore interface only. Add a backend by adding a factory to BACKENDS.
-import { describe, test } from 'node:test';
+import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryBrokerStore } from '../../src/broker/memory-store.js';
+import { PgBrokerStore } from '../../src/broker/pg-store.js';
+import { requireServices } from '../helpers/services.js';
+import { freshDatabase, type FreshDatabase } from '../helpers/databases.js';
 import type {
   BrokerMessage,
   BrokerStore,
@@ -26,6 +29,18 @@ const BACKENDS: Record<string, Factory> = {
     return { store, close: () => store.close() };
   },
 };
+
+// PostgreSQL (the cluster's shared broker store): one fresh database for the suite, emptied per test.
+if (!(await requireServices('postgres'))) {
+  let db: Promise<FreshDatabase> | null = null;
+  after(async () => void (await (await db)?.drop()));
+  BACKENDS.postgres = async () => {
+    db ??= freshDatabase('herald_broker');
+    const store = await PgBrokerStore.open((await db).url, { queues: true, onError: () => undefined });
+    await store.clear();
+    return { store, close: () => store.close() };
+  };
+}
 
 const T0 = 1_700_000_000_000;
 

@@ -3,7 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Type } from '@sinclair/typebox';
-import { ConfigError, readSection } from '../../src/config.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig, readSection } from '../../src/config.js';
 import { DIALECTS } from '../../src/herald.js';
 
 const Section = Type.Object({
@@ -25,4 +28,20 @@ test('every registered dialect has a valid section with its defaults, and reads 
   const airsend = DIALECTS.find((d) => d.name === 'airsend')!;
   assert.deepEqual(readSection('airsend', airsend.config, { HERALD_AIRSEND_BOT_NAME: 'HeraldBot', HERALD_AIRSEND_TOKEN_TTL_SECONDS: '5' }), { botName: 'HeraldBot', tokenTtlSeconds: 5 });
   assert.throws(() => readSection('airsend', airsend.config, { HERALD_AIRSEND_TOKEN_TTL_SECONDS: '7200' }), /HERALD_AIRSEND_TOKEN_TTL_SECONDS/);
+});
+
+test('cluster settings: NATS URL and prefix are checked; without a URL the node runs alone', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'herald-config-'));
+  try {
+    const base = { HERALD_DATA_DIR: dir, HERALD_JWT_SECRET: 'a-secret-of-sixteen+' };
+    const alone = loadConfig(base);
+    assert.deepEqual([alone.natsUrl, alone.natsPrefix, alone.headCheckMs], [null, 'herald', 1000]);
+    const c = loadConfig({ ...base, HERALD_NATS_URL: 'nats://a:4222,nats://b:4222', HERALD_NATS_PREFIX: 'prod.eu-1', HERALD_HEAD_CHECK_MS: '250' });
+    assert.deepEqual([c.natsUrl, c.natsPrefix, c.headCheckMs], ['nats://a:4222,nats://b:4222', 'prod.eu-1', 250]);
+    assert.throws(() => loadConfig({ ...base, HERALD_NATS_URL: 'http://a:4222' }), (e: unknown) => e instanceof ConfigError && /HERALD_NATS_URL/.test(e.message));
+    assert.throws(() => loadConfig({ ...base, HERALD_NATS_PREFIX: 'a.*' }), (e: unknown) => e instanceof ConfigError && /HERALD_NATS_PREFIX/.test(e.message));
+    assert.throws(() => loadConfig({ ...base, HERALD_HEAD_CHECK_MS: '10' }), (e: unknown) => e instanceof ConfigError && /HERALD_HEAD_CHECK_MS/.test(e.message));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -49,3 +49,21 @@ test('out of order: held until the missing position arrives, or read from the st
   assert.deepEqual(fills, [[3, 1]], 'exactly the gap was read');
   s.stop();
 });
+
+test('a tail gap (the last events lost in transit, nothing later arrives) is read from the store once the head check shows the log ahead', async () => {
+  const store = [1, 2, 3].map((i) => customEvent(i, 1, `e${i}`));
+  const { s, out, fills } = sequencer(store);
+  s.start(0);
+  s.push(store[0]); // 2 and 3 are lost
+  s.observeHead(1);
+  await new Promise((r) => setTimeout(r, 40));
+  assert.deepEqual(fills, [], 'the head is where this node is: nothing to read');
+  s.observeHead(3);
+  assert.deepEqual(out, [1], 'the gap wait comes first (they may still be in flight)');
+  await new Promise((r) => setTimeout(r, 60));
+  assert.deepEqual(out, [1, 2, 3]);
+  assert.deepEqual(fills, [[1, 2]], 'exactly positions 2..3 were read');
+  s.push(store[2]); // the lost copy turns up late: a repeat
+  assert.deepEqual(out, [1, 2, 3]);
+  s.stop();
+});

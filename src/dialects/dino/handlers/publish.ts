@@ -48,7 +48,7 @@ export async function onPublish(s: MqttContext, p: IPublishPacket): Promise<void
     if (!r.ok) {
       code = publishRefusalCode(r.reason);
       reason = `${topic}: ${r.message}`;
-    } else if (r.matched === 0 && !r.duplicate) code = RC.noMatchingSubscribers;
+    } else if (r.matched === 0 && !r.duplicate && r.relayed !== true) code = RC.noMatchingSubscribers; // a cluster cannot know
   }
   if (qos === 0) {
     // QoS 0 has no acknowledgement: a malformed-in-meaning message ends the connection; a refused topic is dropped.
