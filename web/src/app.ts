@@ -190,7 +190,14 @@ function wire(c: HeraldClient): void {
     if (author) setTyping(e.data.message.space_id, author, false);
     if (!st.spaces.has(e.data.message.space_id)) void reload().catch(showError);
     upsertMessage(e.data.message);
-    if (e.data.message.space_id === st.current && author?.id !== st.me.id && document.visibilityState === 'visible') void c.send('read', { message_id: e.data.message.id }).catch(() => undefined);
+    if (author?.id === st.me.id) return;
+    const sid = e.data.message.space_id;
+    if (sid === st.current && document.visibilityState === 'visible') void c.send('read', { message_id: e.data.message.id }).catch(() => undefined);
+    else {
+      // The server sends unread.updated on reads only: a new message counts here until then.
+      st.unread.set(sid, (st.unread.get(sid) ?? 0) + 1);
+      renderSpaces();
+    }
   });
   c.on('message.updated', (e) => upsertMessage(e.data.message));
   c.on('message.deleted', (e) => {
