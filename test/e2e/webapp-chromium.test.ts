@@ -1,6 +1,6 @@
 // The web chat app (/) and the operator page (/admin) in headless Chromium: two browser contexts as two
 // users who sign up through the page, create a group, chat both ways, react, upload and download a file, see
-// typing and presence, edit and delete; one context goes offline (network emulation) while the other posts,
+// typing and presence, read markers and mentions, edit and delete; one context goes offline (network emulation) while the other posts,
 // and after it comes back every message is there exactly once. Chromium's offline emulation fails new
 // requests but leaves an open WebSocket alone, so Ben's traffic also goes through a TCP proxy that cuts his
 // connections and refuses new ones while he is offline: the drop a real network makes. Screenshots go to HERALD_TEST_OUTPUT (or a
@@ -106,6 +106,12 @@ test('webapp: two users chat in Chromium through the SDK, survive going offline,
     assert.equal(download.suggestedFilename(), 'checklist.txt');
     assert.deepEqual(readFileSync((await download.path())!), bytes);
 
+    // Read markers: Ben has the group open, so Ana's message shows as seen by him.
+    await messages(ana.page).getByRole('listitem').filter({ hasText: 'the checklist' }).getByText('Seen by Ben').waitFor({ timeout: TIMEOUT });
+    // A mention of Ana is highlighted on her side.
+    await say(ben.page, '@ana can you check the fuel?');
+    await messages(ana.page).locator('li.msg.mention').filter({ hasText: 'can you check the fuel?' }).waitFor({ timeout: TIMEOUT });
+
     // Edit and delete through the page's own dialogs; Ben sees both.
     ana.page.once('dialog', (d) => void d.accept('hello Ben, welcome aboard'));
     await messages(ana.page).getByRole('listitem').filter({ hasText: 'hello Ben' }).getByRole('button', { name: 'Edit' }).click();
@@ -137,7 +143,7 @@ test('webapp: two users chat in Chromium through the SDK, survive going offline,
       return { connections: h.client.stats.connections, counts: [...h.created.values()], duplicates: h.client.stats.duplicates };
     });
     assert.ok(after.connections > before, `Ben reconnected (${before} → ${after.connections} connections)`);
-    assert.ok(after.counts.length >= 9, `Ben received the message events (${after.counts.length})`);
+    assert.ok(after.counts.length >= 10, `Ben received the message events (${after.counts.length})`);
     assert.ok(after.counts.every((n) => n === 1), `every message.created arrived once: ${JSON.stringify(after.counts)}`);
 
     // A phone-sized screen: the space list, then the room with a back button.

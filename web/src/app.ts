@@ -200,6 +200,7 @@ function wire(c: HeraldClient): void {
     }
   });
   c.on('message.updated', (e) => upsertMessage(e.data.message));
+  c.on('message.read', (e) => upsertMessage(e.data.message));
   c.on('message.deleted', (e) => {
     st?.deleted.add(e.data.message.id);
     upsertMessage(e.data.message);

@@ -40,7 +40,8 @@ const QUICK = ['👍', '🎉', '❤️'];
 /** One message as a list item; `deleted` keeps its place with a note so a reader sees what happened. */
 export function renderMessage(m: WireMessage, deleted: boolean, a: MessageActions): HTMLLIElement {
   const mine = m.author?.id === a.me;
-  const li = el('li', { class: `msg${mine ? ' mine' : ''}${deleted ? ' deleted' : ''}`, 'data-id': String(m.id) });
+  const mentioned = !mine && (m.mentions_all || m.mentions.includes(a.me));
+  const li = el('li', { class: `msg${mine ? ' mine' : ''}${deleted ? ' deleted' : ''}${mentioned ? ' mention' : ''}`, 'data-id': String(m.id) });
   const who = m.author ? m.author.display_name || m.author.username : 'system';
   li.append(el('div', { class: 'meta' }, el('strong', {}, who), ' ', el('time', { datetime: new Date(m.created_at).toISOString() }, time(m.created_at)), m.is_edited && !deleted ? el('span', { class: 'edited' }, ' (edited)') : ''));
   if (deleted) {
@@ -84,5 +85,8 @@ export function renderMessage(m: WireMessage, deleted: boolean, a: MessageAction
     bar.append(edit, del);
   }
   li.append(bar);
+  // Read markers on your own messages: who has read this far.
+  const readers = m.read_by.filter((r) => r.user.id !== a.me).map((r) => r.user.display_name || r.user.username);
+  if (mine && readers.length) li.append(el('p', { class: 'seen' }, `Seen by ${readers.join(', ')}`));
   return li;
 }
