@@ -11,7 +11,8 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { API_KEY, startTestServer } from '../helpers/server.js';
+import WebSocket from 'ws';
+import { API_KEY, api, newUser, startTestServer } from '../helpers/server.js';
 import { CHROMIUM, requireServices } from '../helpers/services.js';
 import { FaultyProxy } from '../unit/client/proxy.js';
 
@@ -177,6 +178,47 @@ test('webapp: two users chat in Chromium through the SDK, survive going offline,
   } finally {
     await browser.close();
     await proxy.stop();
+    await srv.stop();
+  }
+});
+
+// Without a browser: the operator numbers need the server API key, and the static routes serve only their
+// exact files without hiding any API, dialect or ops route.
+test('webapp: /api/v1/admin/stats is for the server API key only; static paths are exact', async () => {
+  const srv = await startTestServer();
+  try {
+    const ana = await newUser(srv.url, 'ana');
+    assert.equal((await api(srv.url, 'GET', '/api/v1/admin/stats')).status, 401);
+    assert.equal((await api(srv.url, 'GET', '/api/v1/admin/stats', 'not-a-token')).status, 401);
+    const asUser = await api<{ code: string }>(srv.url, 'GET', '/api/v1/admin/stats', ana.token);
+    assert.equal(asUser.status, 403);
+    assert.equal(asUser.body.code, 'forbidden');
+    const ws = new WebSocket(`${srv.url.replace('http', 'ws')}/api/v1/ws?access_token=${ana.token}`);
+    await new Promise((resolve, reject) => ws.once('message', resolve).once('error', reject));
+    const stats = await api<{ connections: { total: number; by: { dialect: string; transport: string; count: number }[] }; resumes: Record<string, number>; events_total: number }>(srv.url, 'GET', '/api/v1/admin/stats', API_KEY);
+    assert.equal(stats.status, 200);
+    assert.equal(stats.body.connections.total, 1);
+    assert.deepEqual(stats.body.connections.by, [{ dialect: 'native', transport: 'websocket', count: 1 }]);
+    assert.equal(typeof stats.body.events_total, 'number');
+    ws.close();
+
+    const get = async (path: string) => {
+      const res = await fetch(srv.url + path);
+      await res.arrayBuffer();
+      return { status: res.status, type: res.headers.get('content-type') ?? '' };
+    };
+    assert.match((await get('/')).type, /^text\/html/);
+    assert.match((await get('/admin')).type, /^text\/html/);
+    assert.match((await get('/app/app.css')).type, /^text\/css/);
+    for (const path of ['/app/..%2Fpackage.json', '/app/%2e%2e%2f%2e%2e%2fpackage.json', '/app/sdk/..%2F..%2F..%2Fpackage.json', '/app/nope.js', '/app/.env', '/index.html', '/app/app.ts']) {
+      assert.equal((await get(path)).status, 404, path);
+    }
+    assert.equal((await get('/healthz')).status, 200);
+    assert.match((await get('/metrics')).type, /^text\/plain/);
+    const doc = (await (await fetch(`${srv.url}/openapi.json`)).json()) as { paths: Record<string, unknown> };
+    assert.ok('/api/v1/admin/stats' in doc.paths);
+    assert.ok(!('/' in doc.paths) && !('/admin' in doc.paths), 'static pages stay out of the API description');
+  } finally {
     await srv.stop();
   }
 });

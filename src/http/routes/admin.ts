@@ -1,10 +1,12 @@
 // GET /api/v1/admin/stats: the operator page's numbers, read from this server's own prom-client registry
 // (src/metrics.ts). Counters are totals since start; the page turns two samples into rates. Server API key only.
 import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
 import type { Counter, Gauge } from 'prom-client';
 import type { Context } from '../../context.js';
 import { forbidden } from '../../core/errors.js';
 import { actorOf } from '../../gateway/http-auth.js';
+import { Problem } from '../schemas.js';
 
 type Labelled = { labels: Record<string, string | number>; value: number };
 
@@ -22,8 +24,20 @@ function byLabel(vs: Labelled[], label: string): Record<string, number> {
   return out;
 }
 
+const Total = Type.Number({ minimum: 0 });
+const Stats = Type.Object({
+  at: Type.Number({ description: 'server time, UTC milliseconds' }),
+  connections: Type.Object({ total: Total, by: Type.Array(Type.Object({ dialect: Type.String(), transport: Type.String(), count: Total })) }),
+  events_total: Total,
+  deliveries_total: Total,
+  frames_received_total: Total,
+  slow_consumers_total: Total,
+  resumes: Type.Record(Type.String(), Total, { description: 'resume attempts by outcome: ok, or the reset reason' }),
+  delivery_errors_total: Total,
+});
+
 export function adminRoutes(app: FastifyInstance, ctx: Context): void {
-  app.get('/api/v1/admin/stats', { schema: { tags: ['ops'], summary: 'Live numbers for the operator page (/admin): connections, events, deliveries, slow consumers, resumes; server API key only' } }, async (req) => {
+  app.get('/api/v1/admin/stats', { schema: { tags: ['ops'], summary: 'Live numbers for the operator page (/admin): connections, events, deliveries, slow consumers, resumes; server API key only', response: { 200: Stats, '4xx': Problem } } }, async (req) => {
     if (!actorOf(req).server) throw forbidden('the operator stats need the server API key');
     const m = ctx.metrics;
     const conns = await values(m.connections);
