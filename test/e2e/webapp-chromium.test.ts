@@ -32,6 +32,7 @@ async function signUp(browser: Browser, base: string, name: string): Promise<{ c
   const ctx = await browser.newContext({ viewport: { width: 1100, height: 720 } });
   const page = await ctx.newPage();
   page.on('pageerror', (e) => console.log(`# ${name} page error: ${e.message}`));
+  page.on('console', (m) => void (m.type() === 'error' && console.log(`# ${name} console: ${m.text()}`)));
   await page.goto(base + '/');
   const form = page.getByRole('form', { name: 'Sign up' });
   await form.getByLabel('Email').fill(`${name}@example.test`);
@@ -208,6 +209,8 @@ test('webapp: /api/v1/admin/stats is for the server API key only; static paths a
       return { status: res.status, type: res.headers.get('content-type') ?? '' };
     };
     assert.match((await get('/')).type, /^text\/html/);
+    // The page's only inline script (the import map) is allowed by hash; nothing else inline runs.
+    assert.match((await fetch(srv.url + '/')).headers.get('content-security-policy') ?? '', /script-src 'self' 'sha256-[A-Za-z0-9+/=]{44}'; /);
     assert.match((await get('/admin')).type, /^text\/html/);
     assert.match((await get('/app/app.css')).type, /^text\/css/);
     for (const path of ['/app/..%2Fpackage.json', '/app/%2e%2e%2f%2e%2e%2fpackage.json', '/app/sdk/..%2F..%2F..%2Fpackage.json', '/app/nope.js', '/app/.env', '/index.html', '/app/app.ts']) {

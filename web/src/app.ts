@@ -98,7 +98,8 @@ function renderSpaces(): void {
     const b = el('button', { type: 'button', class: 'space', 'data-space': String(sp.id) }, el('span', { class: 'name' }, spaceTitle(sp, s.me.id)));
     if (n > 0) b.append(el('span', { class: 'badge', 'aria-label': `${n} unread` }, String(n)));
     if (sp.id === s.current) b.setAttribute('aria-current', 'true');
-    b.addEventListener('click', () => void openSpace(sp.id).catch(showError));
+    // Opening a space by hand moves the focus to the message box (on a phone the list is then hidden).
+    b.addEventListener('click', () => void openSpace(sp.id).then(() => $('text').focus(), showError));
     list.append(el('li', {}, b));
   }
   if (!ordered.length) list.append(el('li', { class: 'empty' }, 'No spaces yet: create one below.'));
