@@ -15,6 +15,8 @@ import { SPACE_ROUTES } from './routes/spaces.js';
 import { MESSAGE_ROUTES } from './routes/messages.js';
 import { fileRoutes } from './routes/files.js';
 import { opsRoutes } from './routes/ops.js';
+import { adminRoutes } from './routes/admin.js';
+import { webRoutes } from './routes/web.js';
 import { typeboxValidator } from './validation.js';
 import { parseJson } from '../core/json.js';
 import { multipartError } from '../files/uploads.js';
@@ -89,9 +91,11 @@ export async function buildHttp(ctx: Context, mount: ((app: FastifyInstance) => 
       mountRoutes(api, ctx.commands, [...USER_ROUTES, ...SPACE_ROUTES, ...MESSAGE_ROUTES]);
       logoutRoute(api, ctx.commands);
       fileRoutes(api, ctx.commands, files);
+      adminRoutes(api, ctx);
     }),
   );
   for (const m of mount) m(app);
+  webRoutes(app);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }
