@@ -1,7 +1,8 @@
 // What one 1-to-1 post costs the store: the SQL statements it executes (counted at better-sqlite3, so
 // BEGIN/COMMIT and savepoints are included) and the server CPU per post, for N sequential posts through
 // the command table (the native WebSocket `post` runs the same command). Herald runs in this process on
-// a temp SQLite dir. Usage: node dist/bench/post-statements.js [N=2000] [--normal]
+// a temp SQLite dir, or on a PostgreSQL database given with --db=postgres://… (CPU only: statements are
+// counted on SQLite). Usage: node dist/bench/post-statements.js [N=2000] [--normal] [--db=URL]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,14 +33,16 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const n = Number(args.find((a) => /^\d+$/.test(a)) ?? 2000);
   const synchronous = args.includes('--normal') ? 'normal' : 'full';
+  const databaseUrl = args.find((a) => a.startsWith('--db='))?.slice('--db='.length);
   countStatements();
   const dir = mkdtempSync(join(tmpdir(), 'herald-post-bench-'));
-  const config = loadConfig({}, { dataDir: dir, port: 0, host: '127.0.0.1', apiKey: 'k'.repeat(32), jwtSecret: 's'.repeat(32), logLevel: 'warn', sqliteSynchronous: synchronous });
+  const config = loadConfig({}, { dataDir: dir, port: 0, host: '127.0.0.1', apiKey: 'k'.repeat(32), jwtSecret: 's'.repeat(32), logLevel: 'warn', sqliteSynchronous: synchronous, ...(databaseUrl ? { databaseUrl } : {}) });
   const herald = await startHerald(config, pino({ level: 'silent' }));
   try {
     const { commands } = herald.ctx;
+    const suffix = Date.now().toString(36); // a reused PostgreSQL database may hold earlier runs' users
     const register = async (name: string) =>
-      ((await commands.run('users.register', SERVER, { email: `${name}@example.test`, password: 'correct horse battery', username: name })) as { user: { id: number } }).user.id;
+      ((await commands.run('users.register', SERVER, { email: `${name}${suffix}@example.test`, password: 'correct horse battery', username: `${name}${suffix}` })) as { user: { id: number } }).user.id;
     const alice = await register('alice');
     const bob = await register('bob');
     const { space } = (await commands.run('spaces.create', asUser(alice), { kind: 'direct', member_ids: [bob] })) as { space: { id: number } };
@@ -55,9 +58,10 @@ async function main(): Promise<void> {
     counting = false;
 
     const total = [...counts.values()].reduce((s, c) => s + c, 0);
-    console.log(`${n} sequential posts, SQLite synchronous=${synchronous}`);
-    console.log(`statements per post: ${(total / n).toFixed(2)}`);
+    console.log(`${n} sequential posts, ${databaseUrl ? 'PostgreSQL' : `SQLite synchronous=${synchronous}`}`);
+    if (!databaseUrl) console.log(`statements per post: ${(total / n).toFixed(2)}`);
     console.log(`CPU per post: ${((cpu.user + cpu.system) / n).toFixed(1)} µs (user ${(cpu.user / n).toFixed(1)}, system ${(cpu.system / n).toFixed(1)}); wall ${(wallUs / n).toFixed(1)} µs`);
+    if (databaseUrl) return;
     console.log('\nper post  statement');
     for (const [text, c] of [...counts].sort((a, b) => b[1] - a[1])) console.log(`${(c / n).toFixed(2).padStart(8)}  ${text.replace(/\s+/g, ' ').slice(0, 160)}`);
   } finally {

@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import type { Audience, Delivered, HeraldEvent } from '../events/types.js';
 import { audienceOf, spaceOf } from '../core/audience.js';
 import type { Db } from './db.js';
+import { runCompiled } from './fast.js';
 
 const n = (v: unknown) => Number(v);
 
@@ -58,8 +59,13 @@ export class EventLog {
   async head(): Promise<number> {
     if (this.cachedHead === null) {
       // After a prune the log may be empty: positions continue after the pruned ones, never reused.
-      const r = await this.db.selectFrom('events').select((eb) => eb.fn.max('id').as('max')).executeTakeFirst();
-      this.cachedHead = Math.max(n(r?.max ?? 0), n((await this.meta('pruned_through')) ?? 0));
+      // One statement for both (every write transaction reads it once).
+      const { rows } = await runCompiled(this.db, 'log.head', ['pruned_through'], () =>
+        this.db
+          .selectFrom('events')
+          .select((eb) => [eb.fn.max('id').as('max'), eb.selectFrom('meta').select('value').where('key', '=', 'pruned_through').as('pruned')]),
+      );
+      this.cachedHead = Math.max(n(rows[0]?.max ?? 0), n(rows[0]?.pruned ?? 0));
     }
     return this.cachedHead;
   }
@@ -73,10 +79,8 @@ export class EventLog {
     const audience = audienceOf(ev);
     const id = (await this.head()) + 1;
     const space_id = spaceOf(ev);
-    await this.db
-      .insertInto('events')
-      .values({ id, type: ev.type, at, space_id, audience_space: audience.space ?? null, audience_all: audience.all ? 1 : 0, data: JSON.stringify(ev.data) })
-      .execute();
+    const row = { id, type: ev.type, at, space_id, audience_space: audience.space ?? null, audience_all: audience.all ? 1 : 0, data: JSON.stringify(ev.data) };
+    await runCompiled(this.db, 'log.append', Object.values(row), () => this.db.insertInto('events').values(row));
     this.cachedHead = id;
 
     const explicit = new Set<number>(audience.users ?? []);
