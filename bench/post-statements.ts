@@ -13,6 +13,8 @@ import { startHerald } from '../src/herald.js';
 import { SERVER, asUser } from '../src/core/actor.js';
 
 const counts = new Map<string, number>();
+/** Wall µs inside each statement (SQLite runs on this thread: COMMIT includes its fsync). */
+const times = new Map<string, number>();
 let counting = false;
 
 /** Wraps the executing methods of every better-sqlite3 statement (kysely's driver calls `all` or `run`). */
@@ -23,8 +25,14 @@ function countStatements(): void {
   for (const method of ['all', 'get', 'run', 'iterate']) {
     const original = proto[method] as (this: { source: string }, ...args: unknown[]) => unknown;
     proto[method] = function (this: { source: string }, ...args: unknown[]) {
-      if (counting) counts.set(this.source, (counts.get(this.source) ?? 0) + 1);
-      return original.apply(this, args);
+      if (!counting) return original.apply(this, args);
+      counts.set(this.source, (counts.get(this.source) ?? 0) + 1);
+      const t0 = process.hrtime.bigint();
+      try {
+        return original.apply(this, args);
+      } finally {
+        times.set(this.source, (times.get(this.source) ?? 0) + Number(process.hrtime.bigint() - t0) / 1000);
+      }
     };
   }
 }
@@ -62,8 +70,10 @@ async function main(): Promise<void> {
     if (!databaseUrl) console.log(`statements per post: ${(total / n).toFixed(2)}`);
     console.log(`CPU per post: ${((cpu.user + cpu.system) / n).toFixed(1)} µs (user ${(cpu.user / n).toFixed(1)}, system ${(cpu.system / n).toFixed(1)}); wall ${(wallUs / n).toFixed(1)} µs`);
     if (databaseUrl) return;
-    console.log('\nper post  statement');
-    for (const [text, c] of [...counts].sort((a, b) => b[1] - a[1])) console.log(`${(c / n).toFixed(2).padStart(8)}  ${text.replace(/\s+/g, ' ').slice(0, 160)}`);
+    console.log('\nper post  µs each  statement');
+    for (const [text, c] of [...counts].sort((a, b) => b[1] - a[1])) {
+      console.log(`${(c / n).toFixed(2).padStart(8)}  ${((times.get(text) ?? 0) / c).toFixed(1).padStart(7)}  ${text.replace(/\s+/g, ' ').slice(0, 140)}`);
+    }
   } finally {
     await herald.close();
     rmSync(dir, { recursive: true, force: true });
