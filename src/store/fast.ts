@@ -11,9 +11,12 @@ const texts = new WeakMap<object, Map<string, string>>();
  * Runs the statement named `shape` with `params`, in the order the compiled query binds them. `build`
  * (the kysely query for these same parameters) runs only the first time; its parameters are checked
  * against `params` then, so a shape whose order was written wrong fails on first use, not silently.
- * A shape must compile to the same SQL whatever its parameter values (no `in` lists of varying length).
+ * A shape must compile to the same SQL whatever its parameter values (no `in` lists of varying length,
+ * no optional columns: undefined is refused).
  */
 export async function runCompiled<R>(db: Db, shape: string, params: readonly unknown[], build: () => Compilable<R>): Promise<QueryResult<R>> {
+  // kysely leaves out a column whose value is undefined, which would change the statement's shape.
+  if (params.includes(undefined)) throw new Error(`statement ${shape}: a parameter is undefined`);
   const adapter = db.getExecutor().adapter;
   let cache = texts.get(adapter);
   if (cache === undefined) texts.set(adapter, (cache = new Map()));
