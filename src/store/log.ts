@@ -27,6 +27,12 @@ export interface MembershipSnapshot {
   users: number;
 }
 
+/**
+ * The next position, as `head()` computes it, inside an INSERT: after the highest event, or after
+ * pruned_through when a prune emptied the log (positions are never reused). Both drivers.
+ */
+const NEXT_POSITION = sql<number>`(select coalesce(max(h), 0) + 1 from (select max(id) as h from events union all select cast(value as bigint) as h from meta where key = 'pruned_through') as heads)`;
+
 export class EventLog {
   /** Log head inside a write transaction: read once under the writer lock, then advanced locally. */
   private cachedHead: number | null = null;
@@ -77,10 +83,24 @@ export class EventLog {
    */
   async append(ev: HeraldEvent, at: number): Promise<Delivered> {
     const audience = audienceOf(ev);
-    const id = (await this.head()) + 1;
     const space_id = spaceOf(ev);
-    const row = { id, type: ev.type, at, space_id, audience_space: audience.space ?? null, audience_all: audience.all ? 1 : 0, data: JSON.stringify(ev.data) };
-    await runCompiled(this.db, 'log.append', Object.values(row), () => this.db.insertInto('events').values(row));
+    const fields = { type: ev.type, at, space_id, audience_space: audience.space ?? null, audience_all: audience.all ? 1 : 0, data: JSON.stringify(ev.data) };
+    let id: number;
+    if (this.cachedHead === null) {
+      // The transaction's first event: the head is read by the INSERT itself (one statement, not two).
+      const { rows } = await runCompiled(this.db, 'log.appendFirst', Object.values(fields), () =>
+        this.db
+          .insertInto('events')
+          .values({ id: NEXT_POSITION, ...fields })
+          .returning('id'),
+      );
+      if (!rows[0]) throw new Error('event insert returned no id');
+      id = n(rows[0].id);
+    } else {
+      id = this.cachedHead + 1;
+      const row = { id, ...fields };
+      await runCompiled(this.db, 'log.append', Object.values(row), () => this.db.insertInto('events').values(row));
+    }
     this.cachedHead = id;
 
     const explicit = new Set<number>(audience.users ?? []);
