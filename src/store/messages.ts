@@ -50,7 +50,9 @@ export class MessageRepo {
   }
 
   async row(id: number): Promise<MessageRow | null> {
-    return (await this.db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
+    // Every command on a message (edit, delete, react, read) starts here: compiled once.
+    const { rows } = await runCompiled(this.db, 'messages.row', [id], () => this.db.selectFrom('messages').selectAll().where('id', '=', id));
+    return rows[0] ?? null;
   }
 
   async edit(id: number, content: string, mentionsAll: boolean, now: number): Promise<void> {
