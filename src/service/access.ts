@@ -5,13 +5,15 @@ import type { Repo } from '../store/repo.js';
 import type { MessageRow } from '../store/messages.js';
 import type { ContentRow } from '../store/content.js';
 import type { Actor } from '../core/actor.js';
-import type { Role, SpaceSummary } from '../core/model.js';
+import type { Role, SpaceSummary, UserRef } from '../core/model.js';
 import { HeraldError, forbidden, notFound } from '../core/errors.js';
 import { ensure, type SpaceAction } from '../core/permissions.js';
 
 export interface SpaceAccess {
   space: SpaceSummary;
   role: Role;
+  /** The acting user's snapshot, read with the check (undefined for the server API key: not read). */
+  actorRef?: UserRef | null;
 }
 
 const renamed = (what: string) => (e: unknown) => {
@@ -37,11 +39,19 @@ export class Access {
    * the check costs the same in a 2-member and a 10,000-member space. `noun` names it in "not found".
    */
   async space(spaceId: number, action: SpaceAction, noun = 'space'): Promise<SpaceAccess> {
-    const role = await this.role(spaceId);
-    const space = role === null ? null : await this.tx.spaces.summary(spaceId);
-    if (!space || space.deleted || role === null) throw notFound(noun);
-    ensure(role, action);
-    return { space, role };
+    const { userId, server } = this.actor;
+    if (server || userId === null) {
+      const role = await this.role(spaceId);
+      const space = role === null ? null : await this.tx.spaces.summary(spaceId);
+      if (!space || space.deleted || role === null) throw notFound(noun);
+      ensure(role, action);
+      return { space, role };
+    }
+    // A user: role, space and their own snapshot in one statement (a post's author needs no other read).
+    const found = await this.tx.spaces.access(spaceId, userId);
+    if (!found || found.space.deleted || found.role === null) throw notFound(noun);
+    ensure(found.role, action);
+    return { space: found.space, role: found.role, actorRef: found.user };
   }
 
   /** A live message the actor may `action` on, with its space. */

@@ -17,7 +17,7 @@ export interface PostInput {
 }
 
 export async function post(c: CommandContext, spaceId: number, input: PostInput): Promise<MessageView> {
-  const { space } = await c.access.space(spaceId, 'post');
+  const { space, actorRef } = await c.access.space(spaceId, 'post');
   if (input.parent_id != null) {
     const parent = await c.tx.messages.row(input.parent_id);
     if (!parent || parent.space_id !== spaceId || parent.deleted) throw badRequest('parent_id is not a message of this space');
@@ -36,7 +36,7 @@ export async function post(c: CommandContext, spaceId: number, input: PostInput)
   await c.tx.spaces.touch(spaceId, c.now);
   const { mentioned, alerts } = await mentionTargets(c, spaceId, input.content, input.parent_id ?? null);
   if (mentioned.length) await c.tx.messages.setMentions(id, mentioned);
-  const message = await c.tx.messages.freshView(id, row, c.now, space.kind, attachments, mentioned);
+  const message = await c.tx.messages.freshView(id, row, c.now, space.kind, attachments, mentioned, actorRef);
   await c.emit({ type: 'message.created', data: { message, space } });
   await raiseAlerts(c, message, space, alerts, new Set());
   return message;

@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import type { Audience, Delivered, HeraldEvent } from '../events/types.js';
 import { audienceOf, spaceOf } from '../core/audience.js';
 import type { Db } from './db.js';
+import { runCompiled } from './fast.js';
 
 const n = (v: unknown) => Number(v);
 
@@ -25,6 +26,12 @@ export interface MembershipSnapshot {
   /** Users not deleted. */
   users: number;
 }
+
+/**
+ * The next position, as `head()` computes it, inside an INSERT: after the highest event, or after
+ * pruned_through when a prune emptied the log (positions are never reused). Both drivers.
+ */
+const NEXT_POSITION = sql<number>`(select coalesce(max(h), 0) + 1 from (select max(id) as h from events union all select cast(value as bigint) as h from meta where key = 'pruned_through') as heads)`;
 
 export class EventLog {
   /** Log head inside a write transaction: read once under the writer lock, then advanced locally. */
@@ -58,8 +65,13 @@ export class EventLog {
   async head(): Promise<number> {
     if (this.cachedHead === null) {
       // After a prune the log may be empty: positions continue after the pruned ones, never reused.
-      const r = await this.db.selectFrom('events').select((eb) => eb.fn.max('id').as('max')).executeTakeFirst();
-      this.cachedHead = Math.max(n(r?.max ?? 0), n((await this.meta('pruned_through')) ?? 0));
+      // One statement for both (every write transaction reads it once).
+      const { rows } = await runCompiled(this.db, 'log.head', ['pruned_through'], () =>
+        this.db
+          .selectFrom('events')
+          .select((eb) => [eb.fn.max('id').as('max'), eb.selectFrom('meta').select('value').where('key', '=', 'pruned_through').as('pruned')]),
+      );
+      this.cachedHead = Math.max(n(rows[0]?.max ?? 0), n(rows[0]?.pruned ?? 0));
     }
     return this.cachedHead;
   }
@@ -71,12 +83,24 @@ export class EventLog {
    */
   async append(ev: HeraldEvent, at: number): Promise<Delivered> {
     const audience = audienceOf(ev);
-    const id = (await this.head()) + 1;
     const space_id = spaceOf(ev);
-    await this.db
-      .insertInto('events')
-      .values({ id, type: ev.type, at, space_id, audience_space: audience.space ?? null, audience_all: audience.all ? 1 : 0, data: JSON.stringify(ev.data) })
-      .execute();
+    const fields = { type: ev.type, at, space_id, audience_space: audience.space ?? null, audience_all: audience.all ? 1 : 0, data: JSON.stringify(ev.data) };
+    let id: number;
+    if (this.cachedHead === null) {
+      // The transaction's first event: the head is read by the INSERT itself (one statement, not two).
+      const { rows } = await runCompiled(this.db, 'log.appendFirst', Object.values(fields), () =>
+        this.db
+          .insertInto('events')
+          .values({ id: NEXT_POSITION, ...fields })
+          .returning('id'),
+      );
+      if (!rows[0]) throw new Error('event insert returned no id');
+      id = n(rows[0].id);
+    } else {
+      id = this.cachedHead + 1;
+      const row = { id, ...fields };
+      await runCompiled(this.db, 'log.append', Object.values(row), () => this.db.insertInto('events').values(row));
+    }
     this.cachedHead = id;
 
     const explicit = new Set<number>(audience.users ?? []);

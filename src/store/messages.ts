@@ -3,7 +3,8 @@
 import type { Selectable } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import type { DB } from './schema.js';
-import type { FileView, MessageKind, MessageView, SpaceKind } from '../core/model.js';
+import type { FileView, MessageKind, MessageView, SpaceKind, UserRef } from '../core/model.js';
+import { runCompiled } from './fast.js';
 import { bool, n, type Db } from './db.js';
 import { toFile } from './files.js';
 import type { UserRepo } from './users.js';
@@ -29,29 +30,29 @@ export class MessageRepo {
   ) {}
 
   async insert(m: NewMessage, now: number): Promise<number> {
-    const r = await this.db
-      .insertInto('messages')
-      .values({
-        uuid: m.uuid ?? randomUUID(),
-        space_id: m.space_id,
-        author_id: m.author_id,
-        kind: m.kind,
-        content: m.content,
-        meta: m.meta ? JSON.stringify(m.meta) : null,
-        parent_id: m.parent_id ?? null,
-        mentions_all: m.mentions_all ? 1 : 0,
-        is_edited: 0,
-        created_at: now,
-        updated_at: now,
-        deleted: 0,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    return n(r.id);
+    const values = {
+      uuid: m.uuid ?? randomUUID(),
+      space_id: m.space_id,
+      author_id: m.author_id,
+      kind: m.kind,
+      content: m.content,
+      meta: m.meta ? JSON.stringify(m.meta) : null,
+      parent_id: m.parent_id ?? null,
+      mentions_all: m.mentions_all ? 1 : 0,
+      is_edited: 0,
+      created_at: now,
+      updated_at: now,
+      deleted: 0,
+    };
+    const { rows } = await runCompiled(this.db, 'messages.insert', Object.values(values), () => this.db.insertInto('messages').values(values).returning('id'));
+    if (!rows[0]) throw new Error('message insert returned no id');
+    return n(rows[0].id);
   }
 
   async row(id: number): Promise<MessageRow | null> {
-    return (await this.db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
+    // Every command on a message (edit, delete, react, read) starts here: compiled once.
+    const { rows } = await runCompiled(this.db, 'messages.row', [id], () => this.db.selectFrom('messages').selectAll().where('id', '=', id));
+    return rows[0] ?? null;
   }
 
   async edit(id: number, content: string, mentionsAll: boolean, now: number): Promise<void> {
@@ -96,10 +97,20 @@ export class MessageRepo {
 
   /**
    * The snapshot of a message inserted by this transaction, from what the caller already holds: a new
-   * message has no reactions or receipts yet, so this costs one read (the author) instead of six.
+   * message has no reactions or receipts yet, so this costs at most one read (the author, unless the
+   * caller passes the snapshot it read with the permission check) instead of six.
    */
-  async freshView(id: number, m: NewMessage & { uuid: string }, now: number, spaceKind: SpaceKind, attachments: FileView[], mentions: readonly number[]): Promise<MessageView> {
-    const author = m.author_id === null ? null : ((await this.users.refs([m.author_id])).get(m.author_id) ?? null);
+  async freshView(
+    id: number,
+    m: NewMessage & { uuid: string },
+    now: number,
+    spaceKind: SpaceKind,
+    attachments: FileView[],
+    mentions: readonly number[],
+    knownAuthor?: UserRef | null,
+  ): Promise<MessageView> {
+    const author =
+      m.author_id === null ? null : knownAuthor !== undefined && knownAuthor?.id === m.author_id ? knownAuthor : ((await this.users.refs([m.author_id])).get(m.author_id) ?? null);
     return {
       id,
       uuid: m.uuid,

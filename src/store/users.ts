@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { DB } from './schema.js';
 import type { User, UserRef } from '../core/model.js';
 import { bool, n, type Db } from './db.js';
+import { runCompiled } from './fast.js';
 
 type UserRow = Selectable<DB['users']>;
 
@@ -105,15 +106,18 @@ export class UserRepo {
    * deleted flag and credential generation, and whether one of `tokenIds` was logged out.
    */
   async authState(id: number, tokenIds: readonly string[]): Promise<{ username: string; deleted: boolean; generation: number; revoked: boolean } | null> {
-    const r = await this.db
-      .selectFrom('users')
-      .select(['username', 'deleted', 'token_generation'])
-      .select((eb) => {
-        const revoked: Expression<SqlBool> = tokenIds.length === 0 ? sql<SqlBool>`1 = 0` : eb.exists(eb.selectFrom('revoked_tokens').select('jti').where('jti', 'in', [...tokenIds]));
-        return sql<SqlBool>`${revoked}`.as('revoked');
-      })
-      .where('id', '=', id)
-      .executeTakeFirst();
+    // Every authenticated request runs it: compiled once per number of token ids (0, 1 or 2).
+    const { rows } = await runCompiled(this.db, `users.authState.${tokenIds.length}`, [...tokenIds, id], () =>
+      this.db
+        .selectFrom('users')
+        .select(['username', 'deleted', 'token_generation'])
+        .select((eb) => {
+          const revoked: Expression<SqlBool> = tokenIds.length === 0 ? sql<SqlBool>`1 = 0` : eb.exists(eb.selectFrom('revoked_tokens').select('jti').where('jti', 'in', [...tokenIds]));
+          return sql<SqlBool>`${revoked}`.as('revoked');
+        })
+        .where('id', '=', id),
+    );
+    const r = rows[0];
     // SQLite answers EXISTS with 0/1, PostgreSQL with a boolean.
     return r ? { username: r.username, deleted: bool(r.deleted), generation: n(r.token_generation), revoked: Number(r.revoked) === 1 } : null;
   }
