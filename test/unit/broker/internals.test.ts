@@ -115,9 +115,14 @@ describe('broker facade extras', () => {
     await h.broker.disconnect(a.conn, { publishWill: true });
     h.clock.advance(5000);
     h.broker.startTicker(5);
+    // The ticker is unref'd (it must not keep a server alive), so this test keeps the loop alive itself
+    // while it waits; without it the run could end before the first tick.
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<string>((_, reject) => (timer = setTimeout(() => reject(new Error('no tick within 2 s')), 2000)));
     try {
-      assert.equal(await got, 'late');
+      assert.equal(await Promise.race([got, timeout]), 'late');
     } finally {
+      clearTimeout(timer);
       h.broker.stopTicker();
     }
   });
