@@ -16,6 +16,9 @@ import { EVENT_FIRST_ID, EVENT_LAST_ID, type PublishProperties, type Wire } from
 /** The broker session state key the event subscription is kept under. */
 export const EVENT_STATE_KEY = 'dino.events';
 
+/** MQTT 5 properties of an event publish without a Subscription Identifier (shared, never written). */
+const UTF8_PAYLOAD: PublishProperties = Object.freeze({ payloadFormatIndicator: true });
+
 /** Event frames waiting for room in the client's Receive Maximum; past this the feed re-reads the log later. */
 const MAX_QUEUED_FRAMES = 1000;
 
@@ -71,7 +74,8 @@ export class EventFeed implements CursorSink {
   private reserved: Set<number> | null = null;
   private nextId = EVENT_FIRST_ID;
   private props: PublishProperties | undefined = undefined;
-  private waiters: (() => void)[] = [];
+  /** drained() callers waiting for room (null: none, the usual case). */
+  private waiters: (() => void)[] | null = null;
   private closed = false;
 
   private readonly topic: string;
@@ -153,9 +157,7 @@ export class EventFeed implements CursorSink {
       if (!this.sendQos1(f)) return;
     }
     if (this.queue.length > 0 || !this.s.wire.hasRoom()) return;
-    const w = this.waiters;
-    this.waiters = [];
-    for (const r of w) r();
+    this.wake();
     if (this.behind !== null && this.sub !== null && this.cursor === null && !this.closed) {
       const from = this.behind;
       this.behind = null;
@@ -169,9 +171,13 @@ export class EventFeed implements CursorSink {
     this.closed = true;
     this.cursor?.close();
     this.cursor = null;
+    this.wake();
+  }
+
+  private wake(): void {
     const w = this.waiters;
-    this.waiters = [];
-    for (const r of w) r();
+    this.waiters = null;
+    if (w !== null) for (const r of w) r();
   }
 
   // ---- CursorSink ---------------------------------------------------------------------------------------
@@ -192,7 +198,7 @@ export class EventFeed implements CursorSink {
   async drained(): Promise<void> {
     if (this.s.conn.backlogged()) await this.s.conn.drained();
     if (this.closed || this.s.conn.closed || this.sub === null || this.sub.qos === 0 || this.s.wire.hasRoom()) return;
-    await new Promise<void>((resolve) => this.waiters.push(resolve));
+    await new Promise<void>((resolve) => (this.waiters ??= []).push(resolve));
   }
 
   // ---- internals ----------------------------------------------------------------------------------------
@@ -200,7 +206,7 @@ export class EventFeed implements CursorSink {
   private setSub(s: EventSubscription): void {
     this.sub = s;
     const v5 = this.s.wire.version === 5;
-    this.props = v5 ? { payloadFormatIndicator: true, ...(s.subscriptionId > 0 ? { subscriptionIdentifier: s.subscriptionId } : {}) } : undefined;
+    this.props = !v5 ? undefined : s.subscriptionId > 0 ? { payloadFormatIndicator: true, subscriptionIdentifier: s.subscriptionId } : UTF8_PAYLOAD;
   }
 
   private async open(resume: number | null, epoch: string | null): Promise<ResetReason | null> {

@@ -25,6 +25,8 @@ interface ParserState {
   settings: { protocolVersion?: number; bridgeMode?: boolean };
   /** Unparsed bytes: a `bl` BufferListStream, a full Duplex stream (~0.6 KB), where a BufferList does. */
   _list: unknown;
+  /** Its state machine's method names, an array per parser; never written. */
+  _states: readonly string[];
   /** Our back-reference, for the listeners shared by every parser. */
   reader?: PacketReader;
 }
@@ -41,6 +43,8 @@ const BufferList: BufferListClass | null = (() => {
     return null;
   }
 })();
+
+let SHARED_STATES: readonly string[] | null = null;
 
 // Parser listeners shared by every reader (an EventEmitter calls them with the parser as `this`).
 function parserPacket(this: ParserState, p: Packet): void {
@@ -62,6 +66,7 @@ export class PacketReader {
     const st = this.parser as unknown as ParserState;
     st.reader = this;
     if (BufferList !== null) st._list = new BufferList();
+    st._states = (SHARED_STATES ??= Object.freeze(st._states));
     this.parser.on('packet', parserPacket);
     this.parser.on('error', parserError);
   }
