@@ -77,7 +77,7 @@ export class Registry {
       disconnectedAt: s.disconnectedAt,
       willAt: s.willAt,
       overlap: s.overlap,
-      state: Object.fromEntries(s.stateView),
+      state: s.stateRecord(),
     };
   }
 

@@ -14,6 +14,8 @@ export const NO_IDS: readonly number[] = Object.freeze([]) as readonly number[];
 
 /** What the `...View` getters return for a table never created (shared, never written). */
 const NONE: ReadonlyMap<never, never> = new Map<never, never>();
+/** The stored state of a session without any (shared by every such record, frozen). */
+const NO_STATE: Readonly<Record<string, string>> = Object.freeze({});
 
 export class Subscription implements TrieEntry {
   /** `[subscriptionId]` or NO_IDS: shared by every delivery, never copied. */
@@ -139,6 +141,10 @@ export class Session {
   }
   get stateView(): ReadonlyMap<string, string> {
     return this.stateTable ?? NONE;
+  }
+  /** The state as its stored record holds it. */
+  stateRecord(): Readonly<Record<string, string>> {
+    return this.stateTable === null || this.stateTable.size === 0 ? NO_STATE : Object.fromEntries(this.stateTable);
   }
 
   get online(): boolean {
