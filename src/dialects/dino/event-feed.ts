@@ -80,8 +80,8 @@ export class EventFeed implements CursorSink {
 
   private readonly topic: string;
 
-  constructor(private readonly s: FeedOwner) {
-    this.topic = eventTopic(s.userId);
+  constructor(private readonly owner: FeedOwner) {
+    this.topic = eventTopic(owner.userId);
   }
 
   /** SUBSCRIBE to the event topic: a new subscription starts at the log head; a repeated one only changes its options. */
@@ -102,7 +102,7 @@ export class EventFeed implements CursorSink {
         this.restored = null;
         this.reserved = null;
       })
-      .catch((err: unknown) => this.s.deps.host.log.error({ err }, 'dino event replay failed'));
+      .catch((err: unknown) => this.owner.deps.host.log.error({ err }, 'dino event replay failed'));
   }
 
   /** UNSUBSCRIBE: false when there was no event subscription (UNSUBACK 0x11). Frames in flight still complete. */
@@ -146,24 +146,24 @@ export class EventFeed implements CursorSink {
   /** PUBACK for an event publish; false when the id is not one of ours in flight. */
   ack(packetId: number): boolean {
     if (this.inflight === null || !this.inflight.delete(packetId)) return false;
-    this.s.wire.inflight--;
+    this.owner.wire.inflight--;
     return true;
   }
 
   /** A slot in the Receive Maximum is free: queued frames go, waiting replays continue, an overflow re-reads. */
   pump(): void {
-    while (this.queue.length > 0 && this.s.wire.hasRoom()) {
+    while (this.queue.length > 0 && this.owner.wire.hasRoom()) {
       const f = this.queue.shift()!;
       if (!this.sendQos1(f)) return;
     }
-    if (this.queue.length > 0 || !this.s.wire.hasRoom()) return;
+    if (this.queue.length > 0 || !this.owner.wire.hasRoom()) return;
     this.wake();
     if (this.behind !== null && this.sub !== null && this.cursor === null && !this.closed) {
       const from = this.behind;
       this.behind = null;
       void this.open(from, this.epoch)
         .then(() => this.start())
-        .catch((err: unknown) => this.s.deps.host.log.error({ err }, 'dino event feed could not re-read the log'));
+        .catch((err: unknown) => this.owner.deps.host.log.error({ err }, 'dino event feed could not re-read the log'));
     }
   }
 
@@ -186,18 +186,18 @@ export class EventFeed implements CursorSink {
     if (this.sub === null || this.closed) return true;
     const position = ev.id ?? this.lastPosition;
     if (payload !== null && !this.frame({ position, index: 0, payload })) return false;
-    const extra = this.s.deps.frames.followUp(ev, this.s.userId);
+    const extra = this.owner.deps.frames.followUp(ev, this.owner.userId);
     if (extra !== null && !this.frame({ position, index: 1, payload: extra })) return false;
     return true;
   }
 
   backlogged(): boolean {
-    return (this.sub !== null && this.sub.qos > 0 && !this.s.wire.hasRoom()) || this.s.conn.backlogged();
+    return (this.sub !== null && this.sub.qos > 0 && !this.owner.wire.hasRoom()) || this.owner.conn.backlogged();
   }
 
   async drained(): Promise<void> {
-    if (this.s.conn.backlogged()) await this.s.conn.drained();
-    if (this.closed || this.s.conn.closed || this.sub === null || this.sub.qos === 0 || this.s.wire.hasRoom()) return;
+    if (this.owner.conn.backlogged()) await this.owner.conn.drained();
+    if (this.closed || this.owner.conn.closed || this.sub === null || this.sub.qos === 0 || this.owner.wire.hasRoom()) return;
     await new Promise<void>((resolve) => (this.waiters ??= []).push(resolve));
   }
 
@@ -205,12 +205,12 @@ export class EventFeed implements CursorSink {
 
   private setSub(s: EventSubscription): void {
     this.sub = s;
-    const v5 = this.s.wire.version === 5;
+    const v5 = this.owner.wire.version === 5;
     this.props = !v5 ? undefined : s.subscriptionId > 0 ? { payloadFormatIndicator: true, subscriptionIdentifier: s.subscriptionId } : UTF8_PAYLOAD;
   }
 
   private async open(resume: number | null, epoch: string | null): Promise<ResetReason | null> {
-    const { cursor, start } = await this.s.deps.host.feeds.open({ userId: this.s.userId, renderer: this.s.deps.frames.renderer, resume, epoch });
+    const { cursor, start } = await this.owner.deps.host.feeds.open({ userId: this.owner.userId, renderer: this.owner.deps.frames.renderer, resume, epoch });
     if (this.closed || this.sub === null) {
       cursor.close();
       return null;
@@ -226,9 +226,9 @@ export class EventFeed implements CursorSink {
   }
 
   private frame(f: Frame): boolean {
-    if (this.sub!.qos === 0) return this.outcome(this.s.wire.publish({ topic: this.topic, qos: 0, retain: false, dup: false, packetId: 0, properties: this.props }, f.payload));
+    if (this.sub!.qos === 0) return this.outcome(this.owner.wire.publish({ topic: this.topic, qos: 0, retain: false, dup: false, packetId: 0, properties: this.props }, f.payload));
     if (this.behind !== null) return true; // re-read from the log later
-    if (this.queue.length > 0 || !this.s.wire.hasRoom()) {
+    if (this.queue.length > 0 || !this.owner.wire.hasRoom()) {
       if (this.queue.length >= MAX_QUEUED_FRAMES) {
         // Too far behind the client's acknowledgements: stop the cursor, re-read the log when there is room.
         this.behind = this.queue.peek()!.position - 1;
@@ -248,17 +248,17 @@ export class EventFeed implements CursorSink {
     const again = key === null ? undefined : this.restored!.get(key);
     if (again !== undefined) this.restored!.delete(key!);
     const id = again ?? this.allocate();
-    const out = this.s.wire.publish({ topic: this.topic, qos: 1, retain: false, dup: again !== undefined, packetId: id, properties: this.props }, f.payload);
+    const out = this.owner.wire.publish({ topic: this.topic, qos: 1, retain: false, dup: again !== undefined, packetId: id, properties: this.props }, f.payload);
     if (out === 'sent') {
       (this.inflight ??= new Map()).set(id, f);
-      this.s.wire.inflight++;
+      this.owner.wire.inflight++;
     }
     return this.outcome(out);
   }
 
   private outcome(o: 'sent' | 'too_large' | 'closed'): boolean {
     if (o !== 'closed') return true; // too large for the client: dropped as if delivered (§3.1.2.11.4)
-    if (!this.s.conn.closed) this.s.slowConsumer();
+    if (!this.owner.conn.closed) this.owner.slowConsumer();
     return false;
   }
 
