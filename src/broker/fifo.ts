@@ -1,8 +1,12 @@
 // A first-in first-out list with O(1) push and shift (an array with a moving head, compacted when
 // half of it is consumed). Arrays' shift() is O(n), which would make draining a long queue quadratic.
 
+/** The items of every empty Fifo until its first push (frozen: writing to it would be a bug). An idle
+ * connection holds several Fifos, and an array costs 32 bytes before it holds anything. */
+const NONE = Object.freeze([]) as never[];
+
 export class Fifo<T> {
-  private items: T[] = [];
+  private items: T[] = NONE;
   private head = 0;
 
   get length(): number {
@@ -10,7 +14,8 @@ export class Fifo<T> {
   }
 
   push(item: T): void {
-    this.items.push(item);
+    if (this.items === NONE) this.items = [item];
+    else this.items.push(item);
   }
 
   peek(): T | undefined {
@@ -22,7 +27,11 @@ export class Fifo<T> {
     const item = this.items[this.head];
     this.items[this.head] = undefined as T; // let it be collected
     this.head++;
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
+    if (this.head === this.items.length) {
+      // Drained: drop the backing store too (an idle connection's queues would otherwise keep theirs).
+      this.items = NONE;
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.items.length) {
       this.items = this.items.slice(this.head);
       this.head = 0;
     }
@@ -44,6 +53,7 @@ export class Fifo<T> {
   /** Inserts keeping the list sorted by `key` ascending, searching from the front (requeues go near it). */
   insertSorted(item: T, key: (x: T) => number): void {
     const k = key(item);
+    if (this.items === NONE) this.items = [];
     let i = this.head;
     while (i < this.items.length && key(this.items[i]) < k) i++;
     this.items.splice(i, 0, item);
@@ -61,7 +71,7 @@ export class Fifo<T> {
 
   clear(): T[] {
     const all = this.items.slice(this.head);
-    this.items = [];
+    this.items = NONE;
     this.head = 0;
     return all;
   }

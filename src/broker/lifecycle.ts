@@ -99,7 +99,7 @@ export class Lifecycle {
     this.detach(s);
     s.disconnectedAt = now;
     if (opts.sessionExpiryInterval !== undefined) s.expiryInterval = this.expiry(opts.sessionExpiryInterval);
-    for (const c of [...s.consumers.values()]) this.queues.unsubscribe(c);
+    for (const c of [...s.consumersView.values()]) this.queues.unsubscribe(c);
     const published = this.armWill(s, opts.publishWill, now);
     if (published) await published;
     if (s.expiryInterval === 0) await this.endSession(s);
@@ -140,7 +140,7 @@ export class Lifecycle {
     const sink = s.sink;
     this.detach(s);
     s.disconnectedAt = now;
-    for (const c of [...s.consumers.values()]) this.queues.unsubscribe(c);
+    for (const c of [...s.consumersView.values()]) this.queues.unsubscribe(c);
     const published = this.armWill(s, true, now);
     try {
       sink?.closed('session_taken_over');
@@ -198,7 +198,7 @@ export class Lifecycle {
   private async endSession(s: Session): Promise<void> {
     if (this.registry.sessions.get(s.clientId) !== s) return;
     if (s.willAt !== null) await this.publishWill(s);
-    for (const c of [...s.consumers.values()]) this.queues.unsubscribe(c);
+    for (const c of [...s.consumersView.values()]) this.queues.unsubscribe(c);
     this.registry.remove(s);
     this.core.holders?.release(s.clientId);
   }

@@ -17,12 +17,14 @@ import type {
   WillRecord,
 } from './store.js';
 
+// A client's records. The collections are created on first write: most clients (clean sessions whose
+// only subscription is their event topic) never store anything in them, and empty Maps cost ~0.2 KB each.
 interface Stored {
   session: SessionRecord | null;
-  subs: Map<string, SubscriptionRecord>;
-  inflight: KeyedList<InflightRecord>;
-  queued: KeyedList<QueuedRecord>;
-  incoming: Set<number>;
+  subs: Map<string, SubscriptionRecord> | null;
+  inflight: KeyedList<InflightRecord> | null;
+  queued: KeyedList<QueuedRecord> | null;
+  incoming: Set<number> | null;
   will: WillRecord | null;
 }
 
@@ -41,7 +43,7 @@ export class MemoryBrokerStore implements BrokerStore {
   private client(clientId: string): Stored {
     let c = this.clients.get(clientId);
     if (!c) {
-      c = { session: null, subs: new Map(), inflight: new KeyedList(), queued: new KeyedList(), incoming: new Set(), will: null };
+      c = { session: null, subs: null, inflight: null, queued: null, incoming: null, will: null };
       this.clients.set(clientId, c);
     }
     return c;
@@ -60,10 +62,10 @@ export class MemoryBrokerStore implements BrokerStore {
         this.clients.delete(op.clientId);
         return;
       case 'sub.put':
-        this.client(op.clientId).subs.set(op.sub.key, op.sub);
+        (this.client(op.clientId).subs ??= new Map()).set(op.sub.key, op.sub);
         return;
       case 'sub.delete':
-        this.clients.get(op.clientId)?.subs.delete(op.key);
+        this.clients.get(op.clientId)?.subs?.delete(op.key);
         return;
       case 'retained.put':
         this.retained.set(op.message);
@@ -73,23 +75,23 @@ export class MemoryBrokerStore implements BrokerStore {
         return;
       case 'inflight.put':
         this.seen(op.record.seq);
-        this.client(op.clientId).inflight.set(op.record.packetId, op.record);
+        (this.client(op.clientId).inflight ??= new KeyedList()).set(op.record.packetId, op.record);
         return;
       case 'inflight.delete':
-        this.clients.get(op.clientId)?.inflight.delete(op.packetId);
+        this.clients.get(op.clientId)?.inflight?.delete(op.packetId);
         return;
       case 'queued.put':
         this.seen(op.record.seq);
-        this.client(op.clientId).queued.set(op.record.seq, op.record);
+        (this.client(op.clientId).queued ??= new KeyedList()).set(op.record.seq, op.record);
         return;
       case 'queued.delete':
-        this.clients.get(op.clientId)?.queued.delete(op.seq);
+        this.clients.get(op.clientId)?.queued?.delete(op.seq);
         return;
       case 'incoming.put':
-        this.client(op.clientId).incoming.add(op.packetId);
+        (this.client(op.clientId).incoming ??= new Set()).add(op.packetId);
         return;
       case 'incoming.delete':
-        this.clients.get(op.clientId)?.incoming.delete(op.packetId);
+        this.clients.get(op.clientId)?.incoming?.delete(op.packetId);
         return;
       case 'will.put':
         this.client(op.clientId).will = op.will;
@@ -120,10 +122,10 @@ export class MemoryBrokerStore implements BrokerStore {
     if (!c.session) return undefined;
     return {
       session: c.session,
-      subscriptions: [...c.subs.values()],
-      inflight: [...c.inflight.values()].sort(bySeq),
-      queued: [...c.queued.values()].sort(bySeq),
-      incomingQos2: [...c.incoming],
+      subscriptions: c.subs ? [...c.subs.values()] : [],
+      inflight: c.inflight ? c.inflight.values().sort(bySeq) : [],
+      queued: c.queued ? c.queued.values().sort(bySeq) : [],
+      incomingQos2: c.incoming ? [...c.incoming] : [],
       will: c.will,
     };
   }

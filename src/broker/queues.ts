@@ -129,7 +129,7 @@ export class Queues {
 
   /** Dispatches to a session's consumers again (after start). */
   resume(s: Session): void {
-    for (const c of s.consumers.values()) {
+    for (const c of s.consumersView.values()) {
       const q = this.queues.get(c.queue);
       if (q) this.dispatch(q);
     }
@@ -144,7 +144,7 @@ export class Queues {
   }
 
   private settle(s: Session, tag: number, nack: boolean): boolean {
-    for (const c of s.consumers.values()) {
+    for (const c of s.consumersView.values()) {
       if (!c.unacked.has(tag)) continue;
       const q = this.queues.get(c.queue)!;
       const settled: QueueEntryRecord[] = [];

@@ -82,7 +82,7 @@ export class Registry {
       disconnectedAt: s.disconnectedAt,
       willAt: s.willAt,
       overlap: s.overlap,
-      state: Object.fromEntries(s.state),
+      state: s.stateRecord(),
     };
   }
 

@@ -12,6 +12,11 @@ import type { TrieEntry } from './trie.js';
 
 export const NO_IDS: readonly number[] = Object.freeze([]) as readonly number[];
 
+/** What the `...View` getters return for a table never created (shared, never written). */
+const NONE: ReadonlyMap<never, never> = new Map<never, never>();
+/** The stored state of a session without any (shared by every such record, frozen). */
+const NO_STATE: Readonly<Record<string, string>> = Object.freeze({});
+
 export class Subscription implements TrieEntry {
   /** `[subscriptionId]` or NO_IDS: shared by every delivery, never copied. */
   readonly ids: readonly number[];
@@ -63,7 +68,7 @@ export class Connection {
   }
   /** The protocol session's key/value slot (e.g. event feed positions); write with Broker.setState. */
   get state(): ReadonlyMap<string, string> {
-    return this.session.state;
+    return this.session.stateView;
   }
 }
 
@@ -80,8 +85,12 @@ export class Session {
   willAt: number | null = null;
   /** Window of QoS 1/2 deliveries in flight: min(client Receive Maximum, broker limit). */
   window = 65_535;
-  readonly subs = new Map<string, Subscription>();
-  readonly consumers = new Map<string, Consumer>();
+  // The tables below are created on first write: an idle session holds none (each empty Map or Set
+  // costs ~0.2 KB of hash table). Reads that run for every session use the `...View` getters.
+  private subTable: Map<string, Subscription> | null = null;
+  private consumerTable: Map<string, Consumer> | null = null;
+  private incomingTable: Set<number> | null = null;
+  private stateTable: Map<string, string> | null = null;
   /** Outgoing QoS 1/2 in flight by packet id, in send order (a phase change keeps the position). */
   readonly inflight = new KeyedList<InflightRecord>();
   nextPacketId = 1;
@@ -89,8 +98,6 @@ export class Session {
   lastPacketId = 65_535;
   readonly pending = new Fifo<QueuedRecord>();
   pendingBytes = 0;
-  readonly incoming = new Set<number>();
-  readonly state = new Map<string, string>();
   nextTag = 1;
   /** Deliveries this session lost to its queue bound (and other drops). */
   dropped = 0;
@@ -109,6 +116,36 @@ export class Session {
     public principal: Actor,
     public overlap: OverlapMode,
   ) {}
+
+  /** Subscriptions by key (created on first use). */
+  get subs(): Map<string, Subscription> {
+    return (this.subTable ??= new Map());
+  }
+  get subsView(): ReadonlyMap<string, Subscription> {
+    return this.subTable ?? NONE;
+  }
+  /** Queue consumers by key (created on first use). */
+  get consumers(): Map<string, Consumer> {
+    return (this.consumerTable ??= new Map());
+  }
+  get consumersView(): ReadonlyMap<string, Consumer> {
+    return this.consumerTable ?? NONE;
+  }
+  /** Incoming QoS 2 packet ids not yet released (created on first use). */
+  get incoming(): Set<number> {
+    return (this.incomingTable ??= new Set());
+  }
+  /** The protocol session's key/value slot (created on first use). */
+  get state(): Map<string, string> {
+    return (this.stateTable ??= new Map());
+  }
+  get stateView(): ReadonlyMap<string, string> {
+    return this.stateTable ?? NONE;
+  }
+  /** The state as its stored record holds it. */
+  stateRecord(): Readonly<Record<string, string>> {
+    return this.stateTable === null || this.stateTable.size === 0 ? NO_STATE : Object.fromEntries(this.stateTable);
+  }
 
   get online(): boolean {
     return this.connection !== null;

@@ -41,7 +41,7 @@ export class Subscriptions {
         let n = 0;
         const now = this.core.now();
         for (const { sub, messages } of fetched) {
-          if (!sub.session.subs.has(sub.key) || sub.session.subs.get(sub.key) !== sub) continue;
+          if (sub.session.subsView.get(sub.key) !== sub) continue;
           // An expired retained message is cleared, unless a newer one replaced it meanwhile.
           n += this.router.deliverRetained(sub, messages, now, (m) => this.core.writes.push({ op: 'retained.delete', topic: m.topic, createdAt: m.createdAt }));
         }
@@ -60,14 +60,14 @@ export class Subscriptions {
     if (!Number.isInteger(sid) || sid < 0 || sid > MAX_SUBSCRIPTION_ID) return { ok: false, reason: 'protocol_error', message: 'subscription identifier out of range' };
     const key = req.key ?? req.filter;
     const s = conn.session;
-    if (!s.subs.has(key) && !s.consumers.has(key) && s.subs.size + s.consumers.size >= this.core.limits.maxSubscriptions) {
+    if (!s.subsView.has(key) && !s.consumersView.has(key) && s.subsView.size + s.consumersView.size >= this.core.limits.maxSubscriptions) {
       return { ok: false, reason: 'quota_exceeded', message: `at most ${this.core.limits.maxSubscriptions} subscriptions per session` };
     }
     const d = await this.core.acl.authorizeSubscribe(s.principal, parsed.filter, 'topic');
     if (!d.allow) return { ok: false, reason: d.reason === 'invalid' ? 'topic_filter_invalid' : 'not_authorized', message: d.message };
     if (!conn.active) return NO_SESSION;
-    const existed = s.subs.has(key);
-    const old = s.consumers.get(key);
+    const existed = s.subsView.has(key);
+    const old = s.consumersView.get(key);
     if (old) this.queues.unsubscribe(old);
     const record: SubscriptionRecord = {
       key,
@@ -91,12 +91,12 @@ export class Subscriptions {
     if (!conn.active) return keys.map(() => false);
     const s = conn.session;
     const out = keys.map((key) => {
-      const sub = s.subs.get(key);
+      const sub = s.subsView.get(key);
       if (sub) {
         this.registry.unsubscribe(s, sub);
         return true;
       }
-      const c = s.consumers.get(key);
+      const c = s.consumersView.get(key);
       if (c) {
         this.queues.unsubscribe(c);
         return true;
@@ -114,16 +114,16 @@ export class Subscriptions {
     const bad = validateTopicName(req.queue, this.core.limits.topic);
     if (bad) return { ok: false, reason: 'topic_filter_invalid', message: bad.message };
     const s = conn.session;
-    if (!s.subs.has(req.key) && !s.consumers.has(req.key) && s.subs.size + s.consumers.size >= this.core.limits.maxSubscriptions) {
+    if (!s.subsView.has(req.key) && !s.consumersView.has(req.key) && s.subsView.size + s.consumersView.size >= this.core.limits.maxSubscriptions) {
       return { ok: false, reason: 'quota_exceeded', message: `at most ${this.core.limits.maxSubscriptions} subscriptions per session` };
     }
     const d = await this.core.acl.authorizeSubscribe(s.principal, req.queue, 'queue');
     if (!d.allow) return { ok: false, reason: d.reason === 'invalid' ? 'topic_filter_invalid' : 'not_authorized', message: d.message };
     if (!conn.active) return NO_SESSION;
-    const existed = s.consumers.has(req.key) || s.subs.has(req.key);
-    const oldSub = s.subs.get(req.key);
+    const existed = s.consumersView.has(req.key) || s.subsView.has(req.key);
+    const oldSub = s.subsView.get(req.key);
     if (oldSub) this.registry.unsubscribe(s, oldSub);
-    const old = s.consumers.get(req.key);
+    const old = s.consumersView.get(req.key);
     if (old) this.queues.unsubscribe(old);
     this.queues.subscribe(s, req, d.grants);
     this.onDelivered();

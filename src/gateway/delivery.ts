@@ -20,8 +20,8 @@ interface LocalUser {
   readonly id: number;
   /** Cursors that take the whole feed. */
   readonly all: FeedCursor[];
-  /** Space-filtered cursors, by space. */
-  readonly bySpace: Map<number, FeedCursor[]>;
+  /** Space-filtered cursors, by space; null until the first (most users have none: an empty Map is ~0.2 KB). */
+  bySpace: Map<number, FeedCursor[]> | null;
   /** Last dispatch that visited this user (an event may name a user twice: explicitly and as a member). */
   stamp: number;
 }
@@ -105,14 +105,15 @@ export class Delivery {
   add(c: FeedCursor): void {
     let lu = this.users.get(c.userId);
     if (lu === undefined) {
-      lu = { id: c.userId, all: [], bySpace: new Map(), stamp: 0 };
+      lu = { id: c.userId, all: [], bySpace: null, stamp: 0 };
       this.users.set(c.userId, lu);
       for (const s of this.index.spacesOf(c.userId)) this.memberSet(s).add(lu);
     }
     if (c.filter === null) lu.all.push(c);
     else {
-      const list = lu.bySpace.get(c.filter.space);
-      if (list === undefined) lu.bySpace.set(c.filter.space, [c]);
+      const bySpace = (lu.bySpace ??= new Map());
+      const list = bySpace.get(c.filter.space);
+      if (list === undefined) bySpace.set(c.filter.space, [c]);
       else list.push(c);
     }
   }
@@ -122,10 +123,10 @@ export class Delivery {
     if (lu === undefined) return;
     if (c.filter === null) remove(lu.all, c);
     else {
-      const list = lu.bySpace.get(c.filter.space);
-      if (list !== undefined && remove(list, c) && list.length === 0) lu.bySpace.delete(c.filter.space);
+      const list = lu.bySpace?.get(c.filter.space);
+      if (list !== undefined && remove(list, c) && list.length === 0) lu.bySpace!.delete(c.filter.space);
     }
-    if (lu.all.length === 0 && lu.bySpace.size === 0) {
+    if (lu.all.length === 0 && (lu.bySpace === null || lu.bySpace.size === 0)) {
       this.users.delete(c.userId);
       for (const s of this.index.spacesOf(c.userId)) this.dropMember(s, lu);
     }
@@ -135,7 +136,7 @@ export class Delivery {
     let n = 0;
     for (const lu of this.users.values()) {
       n += lu.all.length;
-      for (const l of lu.bySpace.values()) n += l.length;
+      if (lu.bySpace !== null) for (const l of lu.bySpace.values()) n += l.length;
     }
     return n;
   }
@@ -171,7 +172,7 @@ export class Delivery {
     if (lu.id === ev.exclude) return;
     r.forUser(lu.id);
     for (let i = 0; i < lu.all.length; i++) this.offer(lu.all[i], ev, r);
-    if (ev.space_id !== null && lu.bySpace.size > 0) {
+    if (ev.space_id !== null && lu.bySpace !== null && lu.bySpace.size > 0) {
       const filtered = lu.bySpace.get(ev.space_id);
       if (filtered !== undefined) for (let i = 0; i < filtered.length; i++) this.offer(filtered[i], ev, r);
     }

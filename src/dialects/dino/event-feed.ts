@@ -10,10 +10,14 @@ import type { CursorSink, FeedCursor } from '../../gateway/cursor.js';
 import type { ResetReason } from '../../gateway/gateway.js';
 import type { DialectHost } from '../plugin.js';
 import type { DinoFrames } from './renderer.js';
+import { eventTopic } from './topics.js';
 import { EVENT_FIRST_ID, EVENT_LAST_ID, type PublishProperties, type Wire } from './wire.js';
 
 /** The broker session state key the event subscription is kept under. */
 export const EVENT_STATE_KEY = 'dino.events';
+
+/** MQTT 5 properties of an event publish without a Subscription Identifier (shared, never written). */
+const UTF8_PAYLOAD: PublishProperties = Object.freeze({ payloadFormatIndicator: true });
 
 /** Event frames waiting for room in the client's Receive Maximum; past this the feed re-reads the log later. */
 const MAX_QUEUED_FRAMES = 1000;
@@ -43,13 +47,13 @@ interface Frame {
   payload: Payload;
 }
 
-export interface EventFeedDeps {
-  host: DialectHost;
-  frames: DinoFrames;
-  wire: Wire;
-  conn: Connection;
-  userId: number;
-  topic: string;
+/** The MQTT session a feed belongs to (passed itself, so a feed costs no deps object or closures). */
+export interface FeedOwner {
+  readonly deps: { readonly host: DialectHost; readonly frames: DinoFrames };
+  readonly wire: Wire;
+  readonly conn: Connection;
+  /** Fixed before the feed is created. */
+  readonly userId: number;
   /** The outgoing buffer filled: the session closes the connection. */
   slowConsumer(): void;
 }
@@ -60,7 +64,8 @@ export class EventFeed implements CursorSink {
   private epoch: string | null = null;
   /** Last position handed over when no cursor is open (after an unsubscribe or an overflow). */
   private lastPosition = 0;
-  private readonly inflight = new Map<number, Frame>();
+  /** QoS 1 frames in flight by packet id (created on first use: most connections are idle). */
+  private inflight: Map<number, Frame> | null = null;
   private readonly queue = new Fifo<Frame>();
   /** After an overflow: the position to re-read the log from once there is room again. */
   private behind: number | null = null;
@@ -69,10 +74,15 @@ export class EventFeed implements CursorSink {
   private reserved: Set<number> | null = null;
   private nextId = EVENT_FIRST_ID;
   private props: PublishProperties | undefined = undefined;
-  private waiters: (() => void)[] = [];
+  /** drained() callers waiting for room (null: none, the usual case). */
+  private waiters: (() => void)[] | null = null;
   private closed = false;
 
-  constructor(private readonly d: EventFeedDeps) {}
+  private readonly topic: string;
+
+  constructor(private readonly owner: FeedOwner) {
+    this.topic = eventTopic(owner.userId);
+  }
 
   /** SUBSCRIBE to the event topic: a new subscription starts at the log head; a repeated one only changes its options. */
   async subscribe(s: EventSubscription): Promise<void> {
@@ -92,7 +102,7 @@ export class EventFeed implements CursorSink {
         this.restored = null;
         this.reserved = null;
       })
-      .catch((err: unknown) => this.d.host.log.error({ err }, 'dino event replay failed'));
+      .catch((err: unknown) => this.owner.deps.host.log.error({ err }, 'dino event replay failed'));
   }
 
   /** UNSUBSCRIBE: false when there was no event subscription (UNSUBACK 0x11). Frames in flight still complete. */
@@ -129,33 +139,31 @@ export class EventFeed implements CursorSink {
   snapshot(): string | null {
     if (this.sub === null) return null;
     const st: Stored = { v: 1, qos: this.sub.qos, sid: this.sub.subscriptionId, epoch: this.epoch, position: this.committed(), inflight: [] };
-    for (const [id, f] of this.inflight) st.inflight.push([id, f.position, f.index]);
+    if (this.inflight !== null) for (const [id, f] of this.inflight) st.inflight.push([id, f.position, f.index]);
     return JSON.stringify(st);
   }
 
   /** PUBACK for an event publish; false when the id is not one of ours in flight. */
   ack(packetId: number): boolean {
-    if (!this.inflight.delete(packetId)) return false;
-    this.d.wire.inflight--;
+    if (this.inflight === null || !this.inflight.delete(packetId)) return false;
+    this.owner.wire.inflight--;
     return true;
   }
 
   /** A slot in the Receive Maximum is free: queued frames go, waiting replays continue, an overflow re-reads. */
   pump(): void {
-    while (this.queue.length > 0 && this.d.wire.hasRoom()) {
+    while (this.queue.length > 0 && this.owner.wire.hasRoom()) {
       const f = this.queue.shift()!;
       if (!this.sendQos1(f)) return;
     }
-    if (this.queue.length > 0 || !this.d.wire.hasRoom()) return;
-    const w = this.waiters;
-    this.waiters = [];
-    for (const r of w) r();
+    if (this.queue.length > 0 || !this.owner.wire.hasRoom()) return;
+    this.wake();
     if (this.behind !== null && this.sub !== null && this.cursor === null && !this.closed) {
       const from = this.behind;
       this.behind = null;
       void this.open(from, this.epoch)
         .then(() => this.start())
-        .catch((err: unknown) => this.d.host.log.error({ err }, 'dino event feed could not re-read the log'));
+        .catch((err: unknown) => this.owner.deps.host.log.error({ err }, 'dino event feed could not re-read the log'));
     }
   }
 
@@ -163,9 +171,13 @@ export class EventFeed implements CursorSink {
     this.closed = true;
     this.cursor?.close();
     this.cursor = null;
+    this.wake();
+  }
+
+  private wake(): void {
     const w = this.waiters;
-    this.waiters = [];
-    for (const r of w) r();
+    this.waiters = null;
+    if (w !== null) for (const r of w) r();
   }
 
   // ---- CursorSink ---------------------------------------------------------------------------------------
@@ -174,31 +186,31 @@ export class EventFeed implements CursorSink {
     if (this.sub === null || this.closed) return true;
     const position = ev.id ?? this.lastPosition;
     if (payload !== null && !this.frame({ position, index: 0, payload })) return false;
-    const extra = this.d.frames.followUp(ev, this.d.userId);
+    const extra = this.owner.deps.frames.followUp(ev, this.owner.userId);
     if (extra !== null && !this.frame({ position, index: 1, payload: extra })) return false;
     return true;
   }
 
   backlogged(): boolean {
-    return (this.sub !== null && this.sub.qos > 0 && !this.d.wire.hasRoom()) || this.d.conn.backlogged();
+    return (this.sub !== null && this.sub.qos > 0 && !this.owner.wire.hasRoom()) || this.owner.conn.backlogged();
   }
 
   async drained(): Promise<void> {
-    if (this.d.conn.backlogged()) await this.d.conn.drained();
-    if (this.closed || this.d.conn.closed || this.sub === null || this.sub.qos === 0 || this.d.wire.hasRoom()) return;
-    await new Promise<void>((resolve) => this.waiters.push(resolve));
+    if (this.owner.conn.backlogged()) await this.owner.conn.drained();
+    if (this.closed || this.owner.conn.closed || this.sub === null || this.sub.qos === 0 || this.owner.wire.hasRoom()) return;
+    await new Promise<void>((resolve) => (this.waiters ??= []).push(resolve));
   }
 
   // ---- internals ----------------------------------------------------------------------------------------
 
   private setSub(s: EventSubscription): void {
     this.sub = s;
-    const v5 = this.d.wire.version === 5;
-    this.props = v5 ? { payloadFormatIndicator: true, ...(s.subscriptionId > 0 ? { subscriptionIdentifier: s.subscriptionId } : {}) } : undefined;
+    const v5 = this.owner.wire.version === 5;
+    this.props = !v5 ? undefined : s.subscriptionId > 0 ? { payloadFormatIndicator: true, subscriptionIdentifier: s.subscriptionId } : UTF8_PAYLOAD;
   }
 
   private async open(resume: number | null, epoch: string | null): Promise<ResetReason | null> {
-    const { cursor, start } = await this.d.host.feeds.open({ userId: this.d.userId, renderer: this.d.frames.renderer, resume, epoch });
+    const { cursor, start } = await this.owner.deps.host.feeds.open({ userId: this.owner.userId, renderer: this.owner.deps.frames.renderer, resume, epoch });
     if (this.closed || this.sub === null) {
       cursor.close();
       return null;
@@ -214,9 +226,9 @@ export class EventFeed implements CursorSink {
   }
 
   private frame(f: Frame): boolean {
-    if (this.sub!.qos === 0) return this.outcome(this.d.wire.publish({ topic: this.d.topic, qos: 0, retain: false, dup: false, packetId: 0, properties: this.props }, f.payload));
+    if (this.sub!.qos === 0) return this.outcome(this.owner.wire.publish({ topic: this.topic, qos: 0, retain: false, dup: false, packetId: 0, properties: this.props }, f.payload));
     if (this.behind !== null) return true; // re-read from the log later
-    if (this.queue.length > 0 || !this.d.wire.hasRoom()) {
+    if (this.queue.length > 0 || !this.owner.wire.hasRoom()) {
       if (this.queue.length >= MAX_QUEUED_FRAMES) {
         // Too far behind the client's acknowledgements: stop the cursor, re-read the log when there is room.
         this.behind = this.queue.peek()!.position - 1;
@@ -236,17 +248,17 @@ export class EventFeed implements CursorSink {
     const again = key === null ? undefined : this.restored!.get(key);
     if (again !== undefined) this.restored!.delete(key!);
     const id = again ?? this.allocate();
-    const out = this.d.wire.publish({ topic: this.d.topic, qos: 1, retain: false, dup: again !== undefined, packetId: id, properties: this.props }, f.payload);
+    const out = this.owner.wire.publish({ topic: this.topic, qos: 1, retain: false, dup: again !== undefined, packetId: id, properties: this.props }, f.payload);
     if (out === 'sent') {
-      this.inflight.set(id, f);
-      this.d.wire.inflight++;
+      (this.inflight ??= new Map()).set(id, f);
+      this.owner.wire.inflight++;
     }
     return this.outcome(out);
   }
 
   private outcome(o: 'sent' | 'too_large' | 'closed'): boolean {
     if (o !== 'closed') return true; // too large for the client: dropped as if delivered (§3.1.2.11.4)
-    if (!this.d.conn.closed) this.d.slowConsumer();
+    if (!this.owner.conn.closed) this.owner.slowConsumer();
     return false;
   }
 
@@ -255,7 +267,7 @@ export class EventFeed implements CursorSink {
     for (let i = 0; i < span; i++) {
       const id = this.nextId;
       this.nextId = id === EVENT_LAST_ID ? EVENT_FIRST_ID : id + 1;
-      if (!this.inflight.has(id) && !this.reserved?.has(id)) return id;
+      if (!this.inflight?.has(id) && !this.reserved?.has(id)) return id;
     }
     throw new Error('no free event packet id');
   }
@@ -263,7 +275,7 @@ export class EventFeed implements CursorSink {
   /** Every event at or below this position is acknowledged (QoS 1) or written (QoS 0). */
   private committed(): number {
     let min = Infinity;
-    for (const f of this.inflight.values()) if (f.position < min) min = f.position;
+    if (this.inflight !== null) for (const f of this.inflight.values()) if (f.position < min) min = f.position;
     const q = this.queue.peek();
     if (q !== undefined && q.position < min) min = q.position;
     if (this.behind !== null && this.behind + 1 < min) min = this.behind + 1;

@@ -51,7 +51,9 @@ export async function onSubscribe(s: MqttContext, p: ISubscribePacket): Promise<
   const startEvents = eventQos !== null && events.sub === null;
   if (eventQos !== null) {
     await events.subscribe({ qos: eventQos, subscriptionId: sid });
-    await core.setState(conn, EVENT_STATE_KEY, events.snapshot());
+    // Kept for a later connection; a session that ends with this one (expiry 0, which DISCONNECT may
+    // not raise) never reads it, so an idle clean session stores nothing.
+    if (s.connectExpiry > 0) await core.setState(conn, EVENT_STATE_KEY, events.snapshot());
   }
   const granted = s.version === 5 ? codes : codes.map(v4SubackCode);
   s.send({ cmd: 'suback', messageId: p.messageId ?? 0, granted, ...(s.version === 5 && reasons.length > 0 ? { properties: s.reasonString(reasons.join('; ')) } : {}) });
@@ -72,7 +74,7 @@ export async function onUnsubscribe(s: MqttContext, p: IUnsubscribePacket): Prom
     if (r.kind === 'event') {
       if (events.unsubscribe()) {
         codes[i] = RC.success;
-        await core.setState(conn, EVENT_STATE_KEY, null);
+        if (s.connectExpiry > 0) await core.setState(conn, EVENT_STATE_KEY, null);
       }
     } else toBroker.push({ i, filter });
   }
