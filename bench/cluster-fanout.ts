@@ -10,11 +10,11 @@ import pg from 'pg';
 import { parseOptions, type BenchOptions } from './options.js';
 import { HeraldTarget } from './herald-target.js';
 import type { ConnectSpec, Group, MeasuredServer, Target } from './target.js';
-import { Deliveries } from './deliveries.js';
+import { Deliveries, quiesce } from './deliveries.js';
 import { Fleet } from './fleet.js';
 import { processCpuMicros } from './machine.js';
 import { runLadder, type StepResult } from './workload.js';
-import { sleep } from './util.js';
+import { fmt } from './util.js';
 
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 const PG_URL = process.env.BENCH_PG_URL ?? process.env.HERALD_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -112,17 +112,6 @@ class ClusterTarget implements Target {
     await admin(`drop database if exists ${this.dbName} with (force)`);
   }
 }
-
-/** Waits until no frame without a marker (welcome, presence, member events) arrived for a second. */
-async function quiesce(d: Deliveries): Promise<void> {
-  let last = -1;
-  while (d.other !== last) {
-    last = d.other;
-    await sleep(1000);
-  }
-}
-
-const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 
 async function runSize(size: number, o: BenchOptions, nats: number | null): Promise<StepResult[]> {
   const target = await ClusterTarget.start(size, nats);

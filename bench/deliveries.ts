@@ -49,3 +49,12 @@ export class Deliveries {
     t.latency.record((performance.now() * 1000 - sent) / 1000);
   };
 }
+
+/** Waits until no frame without a marker (welcome, presence, space and member events) arrived for a second. */
+export async function quiesce(d: Deliveries): Promise<void> {
+  let last = -1;
+  while (d.other !== last) {
+    last = d.other;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}

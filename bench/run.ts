@@ -5,25 +5,16 @@ import { OptionsError, parseOptions, type BenchOptions, type TargetName } from '
 import { HeraldTarget } from './herald-target.js';
 import { ReferenceTarget } from './reference-target.js';
 import type { Target } from './target.js';
-import { Deliveries } from './deliveries.js';
+import { Deliveries, quiesce } from './deliveries.js';
 import { Fleet } from './fleet.js';
 import { measureIdle } from './idle.js';
 import { runLadder, type Phase, type StepResult } from './workload.js';
 import { idleTable, stepTable, summaryTable, type TargetResult } from './report.js';
-import { inParallel, sleep } from './util.js';
+import { inParallel } from './util.js';
 import { openFileLimit } from './machine.js';
 import { stompFanout } from './stomp-fanout.js';
 
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
-
-/** Waits until no setup event (welcome, space.created, ...) has arrived for a second. */
-async function quiesce(deliveries: Deliveries): Promise<void> {
-  let last = -1;
-  while (deliveries.other !== last) {
-    last = deliveries.other;
-    await sleep(1000);
-  }
-}
 
 function describe(s: StepResult): string {
   return `${s.offered} offered/s: ${Math.round(s.deliveriesPerSecond)} deliveries/s, lost ${s.lost}, p99 ${s.p99.toFixed(2)} ms, ${s.serverCpuMicrosPerDelivery.toFixed(2)} µs CPU/delivery, server ${s.serverCpuPercent.toFixed(0)}%, loadgen ${s.loadgenCpuPercent.toFixed(0)}%, others ${s.otherCpuPercent.toFixed(0)}%${s.passed ? '' : ` — stop: ${s.why}`}`;

@@ -6,24 +6,13 @@
 // or BENCH_STOMP=1 npm run bench (after the main tables).
 import { parseOptions, type BenchOptions } from './options.js';
 import { HeraldTarget } from './herald-target.js';
-import { Deliveries } from './deliveries.js';
+import { Deliveries, quiesce } from './deliveries.js';
 import { Fleet } from './fleet.js';
 import { StompFleet } from './stomp-fleet.js';
 import { runLadder, type StepResult } from './workload.js';
-import { sleep } from './util.js';
+import { fmt } from './util.js';
 
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
-
-/** Waits until no frame without a marker (welcome, presence, member events) arrived for a second. */
-async function quiesce(d: Deliveries): Promise<void> {
-  let last = -1;
-  while (d.other !== last) {
-    last = d.other;
-    await sleep(1000);
-  }
-}
-
-const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 
 export async function stompFanout(o: BenchOptions): Promise<string> {
   const target = await HeraldTarget.start({ HERALD_STOMP_HEARTBEAT_MS: '0' });
