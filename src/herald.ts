@@ -67,6 +67,7 @@ export async function startHerald(config: HeraldConfig = loadConfig(), log: Logg
   store.onAfterCommitError = failed('after_commit');
   const busOptions = { leaseMs: config.presenceLeaseSeconds * 1000, onError: (err: unknown, where: string) => failed(`bus ${where}`)(err) };
   // A cluster when HERALD_NATS_URL is set; otherwise one node on the in-process bus.
+  if (config.natsUrl) log.info({ nats: config.natsUrl }, 'connecting to NATS (the node starts once NATS answers)');
   const bus = config.natsUrl ? await NatsBus.connect({ ...busOptions, url: config.natsUrl, prefix: config.natsPrefix }) : new MemoryBus(new MemoryBackend(), busOptions);
   bus.onCommit((events) => {
     for (const ev of events) for (const order of revocationsOf(ev)) bus.control.send(order);

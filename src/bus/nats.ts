@@ -160,6 +160,8 @@ export class NatsBus implements Bus {
       name: `herald-${node}`,
       noEcho: true,
       // Never give up: a NATS restart must not end the node; events missed meanwhile come from the store.
+      // The same at start: a node started before NATS waits for it instead of exiting into a restart loop.
+      waitOnFirstConnect: true,
       maxReconnectAttempts: -1,
       reconnectTimeWait: 250,
       pingInterval: 5000,

@@ -10,6 +10,8 @@ import { createServer, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NativeClient, newUser, sleep } from '../helpers/server.js';
+import { HeraldProcess } from '../helpers/child.js';
+import { freshDatabase } from '../helpers/databases.js';
 import { inCi, requireServices } from '../helpers/services.js';
 import { HeraldCluster, group, post, type Posted } from './harness.js';
 
@@ -114,5 +116,27 @@ test('cluster: a NATS restart is survived (events committed meanwhile come from 
   } finally {
     await cl?.stop();
     await nats.stop();
+  }
+});
+
+test('cluster: a node started while NATS is down waits for it, then serves (no exit, no restart loop)', { skip: missing, timeout: 60_000 }, async () => {
+  const nats = await PrivateNats.start();
+  await nats.kill(); // its port is known; nothing listens on it yet
+  const db = await freshDatabase('herald_cluster');
+  let node: HeraldProcess | null = null;
+  try {
+    const starting = HeraldProcess.start({ env: { HERALD_DATABASE_URL: db.url, HERALD_NATS_URL: nats.url, HERALD_NATS_PREFIX: `herald_wait_${nats.port}` } });
+    const early = await Promise.race([starting.then(() => 'started', (e: Error) => `failed: ${e.message.split('\n')[0]}`), sleep(2000).then(() => 'waiting')]);
+    assert.equal(early, 'waiting', 'without NATS the node neither listens nor exits');
+    await nats.launch();
+    node = await starting;
+    const alice = await newUser(node.url, 'alice');
+    const w = await NativeClient.connect(node.url, alice.token);
+    await w.close();
+    assert.deepEqual(node.errors(), [], 'no error-level log line');
+  } finally {
+    await node?.stop();
+    await nats.stop();
+    await db.drop();
   }
 });
