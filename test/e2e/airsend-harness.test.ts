@@ -3,7 +3,7 @@
 // rtm.connect → ws_auth), and the expected shapes copied by hand from the document's examples.
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
-import { Recorder, api, sleep, type TestServer, type TestUser } from '../helpers/server.js';
+import { SocketRecorder, api, sleep, type TestServer, type TestUser } from '../helpers/server.js';
 
 export const PASSWORD = 'correct horse battery';
 
@@ -195,21 +195,10 @@ export async function rtmConnect(base: string, bearer: string): Promise<Rtm> {
   return r.body.rtm;
 }
 
-export class AirSendClient extends Recorder<AirFrame> {
-  closeCode: number | null = null;
-  closeReason = '';
-  readonly closed: Promise<void>;
-
-  private constructor(readonly ws: WebSocket) {
-    super((f) => f.event);
+export class AirSendClient extends SocketRecorder<AirFrame> {
+  private constructor(ws: WebSocket) {
+    super(ws, (f) => f.event);
     ws.on('message', (data) => this.record(JSON.parse(data.toString()) as AirFrame));
-    this.closed = new Promise((resolve) =>
-      ws.on('close', (code, reason) => {
-        this.closeCode = code;
-        this.closeReason = reason.toString();
-        resolve();
-      }),
-    );
   }
 
   /** Step 3 without ws_auth: just the WebSocket at ws_endpoint. */

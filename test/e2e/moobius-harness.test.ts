@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
-import { Recorder, api, sleep, type TestUser } from '../helpers/server.js';
+import { SocketRecorder, api, sleep, type TestUser } from '../helpers/server.js';
 
 export interface MFrame {
   type: string;
@@ -17,26 +17,16 @@ export interface Space {
   uuid: string;
 }
 
-export class MoobiusClient extends Recorder<MFrame> {
-  closeCode: number | null = null;
-  closeReason = '';
+export class MoobiusClient extends SocketRecorder<MFrame> {
   /** Every text frame as received, for byte-for-byte checks. */
   readonly raw: string[] = [];
-  readonly closed: Promise<void>;
 
-  private constructor(readonly ws: WebSocket) {
-    super((f) => f.type);
+  private constructor(ws: WebSocket) {
+    super(ws, (f) => f.type);
     ws.on('message', (data) => {
       this.raw.push(data.toString());
       this.record(JSON.parse(data.toString()) as MFrame);
     });
-    this.closed = new Promise((resolve) =>
-      ws.on('close', (code, reason) => {
-        this.closeCode = code;
-        this.closeReason = reason.toString();
-        resolve();
-      }),
-    );
   }
 
   /** Opens the socket; rejects with the HTTP status when the upgrade is refused. */

@@ -1,7 +1,7 @@
 // Low-level realtime clients for reliability tests: a WebSocket that records every frame and its close
 // code (any dialect), and an SSE reader over fetch that exposes the HTTP status and every record.
 import WebSocket from 'ws';
-import { Recorder } from './recorder.js';
+import { Recorder, SocketRecorder } from './recorder.js';
 
 /** A received WebSocket frame: parsed JSON when it is JSON, else the text. */
 export type WsFrame = Record<string, unknown>;
@@ -12,13 +12,9 @@ export interface Refused {
   body: string;
 }
 
-export class WsClient extends Recorder<WsFrame> {
-  closeCode: number | null = null;
-  closeReason = '';
-  readonly closed: Promise<void>;
-
-  private constructor(readonly ws: WebSocket) {
-    super((f) => String(f.type ?? f.event ?? f.command ?? '?'));
+export class WsClient extends SocketRecorder<WsFrame> {
+  private constructor(ws: WebSocket) {
+    super(ws, (f) => String(f.type ?? f.event ?? f.command ?? '?'));
     ws.on('message', (data) => {
       const text = data.toString();
       let f: WsFrame;
@@ -30,13 +26,6 @@ export class WsClient extends Recorder<WsFrame> {
       }
       this.record(f);
     });
-    this.closed = new Promise((resolve) =>
-      ws.on('close', (code, reason) => {
-        this.closeCode = code;
-        this.closeReason = reason.toString();
-        resolve();
-      }),
-    );
     ws.on('error', () => {});
   }
 

@@ -1,5 +1,6 @@
 // The record-and-wait base of every test client (native WS and SSE, AirSend, Tracim, raw realtime
 // clients): kept free of heavy imports, since node --test also runs each helper file on its own.
+import type WebSocket from 'ws';
 
 /** Records every frame a test client receives and lets a test wait for one, already received or future. */
 export class Recorder<F> {
@@ -22,5 +23,26 @@ export class Recorder<F> {
       const t = setTimeout(() => reject(new Error(`timed out waiting for a frame; got ${this.frames.map(this.name).join(',')}`)), timeoutMs);
       this.waiters.push({ pred, resolve: (f) => (clearTimeout(t), resolve(f)) });
     });
+  }
+}
+
+/** A Recorder over a WebSocket that also keeps how the server closed it (code and reason). */
+export class SocketRecorder<F> extends Recorder<F> {
+  closeCode: number | null = null;
+  closeReason = '';
+  readonly closed: Promise<void>;
+
+  constructor(
+    readonly ws: WebSocket,
+    name: (f: F) => string,
+  ) {
+    super(name);
+    this.closed = new Promise((resolve) =>
+      ws.on('close', (code, reason) => {
+        this.closeCode = code;
+        this.closeReason = reason.toString();
+        resolve();
+      }),
+    );
   }
 }

@@ -8,9 +8,9 @@ import { EventSource } from 'eventsource';
 import { loadConfig, type HeraldConfig } from '../../src/config.js';
 import { startHerald, type Herald } from '../../src/herald.js';
 import { API_KEY, JWT_SECRET } from './constants.js';
-import { Recorder } from './recorder.js';
+import { Recorder, SocketRecorder } from './recorder.js';
 
-export { API_KEY, Recorder };
+export { API_KEY, Recorder, SocketRecorder };
 
 export { PG_URL } from './services.js';
 
@@ -74,21 +74,10 @@ export interface Frame {
 }
 
 /** A native-protocol WebSocket client that records every frame and can wait for one. */
-export class NativeClient extends Recorder<Frame> {
-  closeCode: number | null = null;
-  closeReason = '';
-  readonly closed: Promise<void>;
-
-  private constructor(readonly ws: WebSocket) {
-    super((f) => f.type);
+export class NativeClient extends SocketRecorder<Frame> {
+  private constructor(ws: WebSocket) {
+    super(ws, (f) => f.type);
     ws.on('message', (data) => this.record(JSON.parse(data.toString()) as Frame));
-    this.closed = new Promise((resolve) =>
-      ws.on('close', (code, reason) => {
-        this.closeCode = code;
-        this.closeReason = reason.toString();
-        resolve();
-      }),
-    );
   }
 
   static async connect(base: string, token: string, query = ''): Promise<NativeClient> {
