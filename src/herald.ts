@@ -68,7 +68,7 @@ export async function startHerald(config: HeraldConfig = loadConfig(), log: Logg
   const busOptions = { leaseMs: config.presenceLeaseSeconds * 1000, onError: (err: unknown, where: string) => failed(`bus ${where}`)(err) };
   // A cluster when HERALD_NATS_URL is set; otherwise one node on the in-process bus.
   if (config.natsUrl) log.info({ nats: config.natsUrl }, 'connecting to NATS (the node starts once NATS answers)');
-  const bus = config.natsUrl ? await NatsBus.connect({ ...busOptions, url: config.natsUrl, prefix: config.natsPrefix }) : new MemoryBus(new MemoryBackend(), busOptions);
+  const bus: Bus = config.natsUrl ? await NatsBus.connect({ ...busOptions, url: config.natsUrl, prefix: config.natsPrefix }) : new MemoryBus(new MemoryBackend(), busOptions);
   bus.onCommit((events) => {
     for (const ev of events) for (const order of revocationsOf(ev)) bus.control.send(order);
   });
@@ -111,7 +111,7 @@ export async function startHerald(config: HeraldConfig = loadConfig(), log: Logg
     gateway,
     log: log.child({ component: 'broker' }),
     ...(config.natsUrl ? { relay: bus.relay, queues: bus.queues } : {}),
-    ...(sharedBrokerStore ? { shared: sharedBrokerStore, nodesGone: (h: (nodes: readonly string[]) => void) => (bus as Bus).presence.onNodesGone?.(h) ?? (() => undefined) } : {}),
+    ...(sharedBrokerStore ? { shared: sharedBrokerStore, nodesGone: (h: (nodes: readonly string[]) => void) => bus.presence.onNodesGone?.(h) ?? (() => undefined) } : {}),
   });
   if (sharedBrokerStore) await broker.broker.seedSequence();
   let port = 0;
