@@ -2,7 +2,8 @@
 // Writes are serialised: one writer queue per process, plus a transaction-scoped advisory lock on Postgres,
 // so the event log's positions (head + 1 under the lock) follow commit order across every node. Writes
 // that queue up together commit together (group commit): one transaction, each write in its own
-// savepoint so a failing one fails alone, one fsync (SQLite synchronous=FULL) for all of them.
+// savepoint so a failing one fails alone, one fsync for all of them. On SQLite that fsync runs off the
+// main thread (wal-flush.ts) while the next batch executes.
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
 import Database from 'better-sqlite3';
 import pg from 'pg';
@@ -13,20 +14,23 @@ import type { DB } from './schema.js';
 import { migrationProvider, type Flavor } from './migrations.js';
 import { Repo } from './repo.js';
 import { resilientPool } from './pg-pool.js';
+import { WalFlusher, type FlushFn } from './wal-flush.js';
+import { unavailable } from '../core/errors.js';
 
 export interface Store {
   readonly flavor: Flavor;
   /**
    * Runs `fn` in a write transaction (possibly shared with other writes queued at the same time: each runs
    * in its own savepoint, in queue order, and a throwing `fn` rolls back only its own changes). The
-   * promise settles once the transaction committed. `afterCommit` runs, in queue order, before the next
-   * transaction starts, so callers can publish in commit order. A throwing `afterCommit` never fails the
-   * committed write: it is reported to `onAfterCommitError` and the result is returned.
+   * promise settles once the transaction committed durably. `afterCommit` runs then, in commit order (the
+   * next transaction may already run meanwhile), so callers can publish in commit order. A throwing
+   * `afterCommit` never fails the committed write: it is reported to `onAfterCommitError` and the result
+   * is returned.
    */
   write<T>(fn: (tx: Repo) => Promise<T>, afterCommit?: (result: T) => void): Promise<T>;
   /** Where a throwing `afterCommit` is reported (the composition root logs and counts it). */
   onAfterCommitError: (err: unknown) => void;
-  /** Runs reads outside a transaction. */
+  /** Runs reads outside a transaction, once every write committed before the call is durable. */
   read<T>(fn: (r: Repo) => Promise<T>): Promise<T>;
   /** Identifies this log; a new database means positions from an old one mean nothing. */
   epoch(): Promise<string>;
@@ -50,12 +54,22 @@ class KyselyStore implements Store {
   private queue: QueuedWrite[] = [];
   private writing = false;
   private epochValue: string | null = null;
+  /** SQLite with durable commits: flushes the WAL off the main thread (null: COMMIT is durable itself). */
+  private wal: WalFlusher | null = null;
+  /** Set when a WAL flush failed: nothing after it can be promised durable, so writes are refused. */
+  private walFailed: unknown = null;
   onAfterCommitError: (err: unknown) => void = () => undefined;
 
   constructor(
     readonly flavor: Flavor,
     private readonly db: Kysely<DB>,
+    private readonly log?: Pick<Logger, 'info' | 'warn' | 'error'>,
   ) {}
+
+  /** From now on commits are made durable by `wal` (the connection must run with synchronous=NORMAL). */
+  useWalFlusher(wal: WalFlusher): void {
+    this.wal = wal;
+  }
 
   async migrate(): Promise<void> {
     // kysely looks for its bookkeeping tables in every schema unless told which; pin it to ours so
@@ -67,6 +81,7 @@ class KyselyStore implements Store {
   }
 
   write<T>(fn: (tx: Repo) => Promise<T>, afterCommit?: (result: T) => void): Promise<T> {
+    if (this.walFailed !== null) return Promise.reject(unavailable('the database could not sync its log to disk; restart Herald'));
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ fn, afterCommit: afterCommit as ((r: unknown) => void) | undefined, resolve: resolve as (v: unknown) => void, reject });
       if (this.writing) return;
@@ -110,6 +125,21 @@ class KyselyStore implements Store {
       for (const w of batch) w.reject(err);
       return;
     }
+    if (this.wal === null) return this.settle(batch, outcomes);
+    // The next batch runs while this one's WAL frames are flushed; flushes complete in commit order.
+    this.wal.flush().then(
+      () => this.settle(batch, outcomes),
+      (err: unknown) => {
+        // As PostgreSQL after a failed fsync: what the kernel dropped cannot be retried, so stop writing.
+        // SQLite recovers from its WAL at the next start.
+        this.walFailed ??= err;
+        this.log?.error({ err }, 'sqlite: flushing the WAL failed; writes are refused until Herald restarts');
+        for (const w of batch) w.reject(unavailable('the database could not sync its log to disk; restart Herald'));
+      },
+    );
+  }
+
+  private settle(batch: QueuedWrite[], outcomes: Outcome[]): void {
     batch.forEach((w, i) => {
       const o = outcomes[i];
       if (!o.ok) return w.reject(o.err);
@@ -123,7 +153,9 @@ class KyselyStore implements Store {
     });
   }
 
-  read<T>(fn: (r: Repo) => Promise<T>): Promise<T> {
+  async read<T>(fn: (r: Repo) => Promise<T>): Promise<T> {
+    // Never show a reader what a power cut could still take back (a feed position it would resume from).
+    if (this.wal !== null) await this.wal.settled();
     return fn(new Repo(this.db));
   }
 
@@ -132,8 +164,9 @@ class KyselyStore implements Store {
     return this.epochValue;
   }
 
-  close(): Promise<void> {
-    return this.db.destroy();
+  async close(): Promise<void> {
+    await this.wal?.close();
+    await this.db.destroy();
   }
 }
 
@@ -164,33 +197,43 @@ export interface StoreOptions {
    * loss and OS crashes; `normal` syncs at checkpoints only (faster; survives a process kill, not a power cut).
    */
   sqliteSynchronous?: 'normal' | 'full';
-  /** Where connection losses and the durability setting are reported. */
-  log?: Pick<Logger, 'info' | 'warn'>;
+  /** Where connection losses, WAL flush failures and the durability setting are reported. */
+  log?: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /** How the WAL file is flushed with `full` (tests replace it to observe the ordering); default fdatasync. */
+  flushWal?: FlushFn;
 }
 
 /** Opens (and migrates) the store named by a `sqlite:<path>` or `postgres://` URL. */
 export async function openStore(url: string, opts: StoreOptions = {}): Promise<Store> {
   let store: KyselyStore;
+  let walOf: string | null = null;
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length) || ':memory:';
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     const database = new Database(path);
     database.pragma('journal_mode = WAL');
-    database.pragma(`synchronous = ${opts.sqliteSynchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+    // `full` is kept by flushing the WAL off the main thread (wal-flush.ts), so SQLite itself runs NORMAL;
+    // an in-memory database has no file to flush.
+    const durable = opts.sqliteSynchronous !== 'normal';
+    if (durable && path !== ':memory:') walOf = path;
+    database.pragma(`synchronous = ${durable && walOf === null ? 'FULL' : 'NORMAL'}`);
     database.pragma('foreign_keys = ON');
     database.pragma('busy_timeout = 5000');
     // Read back, so the log states what SQLite actually does (1 = NORMAL, 2 = FULL).
-    const synchronous = ({ 1: 'normal', 2: 'full' } as Record<number, string>)[database.pragma('synchronous', { simple: true }) as number] ?? 'other';
-    opts.log?.info({ synchronous, journal_mode: database.pragma('journal_mode', { simple: true }) }, `sqlite store opened (synchronous=${synchronous})`);
-    store = new KyselyStore('sqlite', new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }));
+    const pragma = ({ 1: 'normal', 2: 'full' } as Record<number, string>)[database.pragma('synchronous', { simple: true }) as number] ?? 'other';
+    const synchronous = walOf !== null && pragma === 'normal' ? 'full' : pragma;
+    const how = walOf !== null ? ' (WAL synced off the main thread before each answer)' : '';
+    opts.log?.info({ synchronous, sqlite_pragma: pragma, journal_mode: database.pragma('journal_mode', { simple: true }) }, `sqlite store opened (synchronous=${synchronous})${how}`);
+    store = new KyselyStore('sqlite', new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }), opts.log);
   } else {
     // int8 (counts, bigint columns) as JS numbers: every value Herald stores fits in 2^53.
     pg.types.setTypeParser(20, (v: string) => Number(v));
     const pool = resilientPool(url, { onError: (err) => opts.log?.warn({ err: err.message }, 'database connection lost; it is replaced on the next command') });
-    store = new KyselyStore('postgres', new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }));
+    store = new KyselyStore('postgres', new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }), opts.log);
   }
   try {
     await store.migrate();
+    if (walOf !== null) store.useWalFlusher(await WalFlusher.open(walOf, opts.flushWal));
   } catch (e) {
     await store.close();
     throw e;
