@@ -2,7 +2,9 @@
 // BEGIN/COMMIT and savepoints are included) and the server CPU per post, for N sequential posts through
 // the command table (the native WebSocket `post` runs the same command). Herald runs in this process on
 // a temp SQLite dir, or on a PostgreSQL database given with --db=postgres://… (CPU only: statements are
-// counted on SQLite). Usage: node dist/bench/post-statements.js [N=2000] [--normal] [--db=URL]
+// counted on SQLite). `--concurrent=K` posts K at a time (as load does: they share a batch and its commit),
+// `--pairs=P` spreads the posts over P 1-to-1 spaces (index pages touched as under load).
+// Usage: node dist/bench/post-statements.js [N=2000] [--normal] [--db=URL] [--concurrent=K] [--pairs=P]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,6 +44,9 @@ async function main(): Promise<void> {
   const n = Number(args.find((a) => /^\d+$/.test(a)) ?? 2000);
   const synchronous = args.includes('--normal') ? 'normal' : 'full';
   const databaseUrl = args.find((a) => a.startsWith('--db='))?.slice('--db='.length);
+  const numberArg = (name: string) => Math.max(1, Number(args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? 1));
+  const concurrent = numberArg('concurrent');
+  const pairs = numberArg('pairs');
   countStatements();
   const dir = mkdtempSync(join(tmpdir(), 'herald-post-bench-'));
   const config = loadConfig({}, { dataDir: dir, port: 0, host: '127.0.0.1', apiKey: 'k'.repeat(32), jwtSecret: 's'.repeat(32), logLevel: 'warn', sqliteSynchronous: synchronous, ...(databaseUrl ? { databaseUrl } : {}) });
@@ -51,22 +56,32 @@ async function main(): Promise<void> {
     const suffix = Date.now().toString(36); // a reused PostgreSQL database may hold earlier runs' users
     const register = async (name: string) =>
       ((await commands.run('users.register', SERVER, { email: `${name}${suffix}@example.test`, password: 'correct horse battery', username: `${name}${suffix}` })) as { user: { id: number } }).user.id;
-    const alice = await register('alice');
-    const bob = await register('bob');
-    const { space } = (await commands.run('spaces.create', asUser(alice), { kind: 'direct', member_ids: [bob] })) as { space: { id: number } };
-    const post = (i: number) => commands.run('messages.post', asUser(i % 2 ? bob : alice), { space_id: space.id, content: `message ${i}` });
-    for (let i = 0; i < 50; i++) await post(i); // warm up (statement cache, JIT)
+    const spaces: { id: number; members: [number, number] }[] = [];
+    for (let p = 0; p < pairs; p++) {
+      const a = await register(`alice${p}x`);
+      const b = await register(`bob${p}x`);
+      const { space } = (await commands.run('spaces.create', asUser(a), { kind: 'direct', member_ids: [b] })) as { space: { id: number } };
+      spaces.push({ id: space.id, members: [a, b] });
+    }
+    const post = (i: number) => {
+      const s = spaces[i % pairs];
+      return commands.run('messages.post', asUser(s.members[Math.floor(i / pairs) % 2]), { space_id: s.id, content: `message ${i}` });
+    };
+    const postAll = async (from: number, to: number) => {
+      for (let i = from; i < to; i += concurrent) await Promise.all(Array.from({ length: Math.min(concurrent, to - i) }, (_, k) => post(i + k)));
+    };
+    await postAll(0, Math.max(50, pairs)); // warm up (statement cache, JIT)
 
     counting = true;
     const cpu0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
-    for (let i = 0; i < n; i++) await post(i);
+    await postAll(0, n);
     const wallUs = Number(process.hrtime.bigint() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     counting = false;
 
     const total = [...counts.values()].reduce((s, c) => s + c, 0);
-    console.log(`${n} sequential posts, ${databaseUrl ? 'PostgreSQL' : `SQLite synchronous=${synchronous}`}`);
+    console.log(`${n} posts, ${concurrent} at a time over ${pairs} 1-to-1 spaces, ${databaseUrl ? 'PostgreSQL' : `SQLite synchronous=${synchronous}`}`);
     if (!databaseUrl) console.log(`statements per post: ${(total / n).toFixed(2)}`);
     console.log(`CPU per post: ${((cpu.user + cpu.system) / n).toFixed(1)} µs (user ${(cpu.user / n).toFixed(1)}, system ${(cpu.system / n).toFixed(1)}); wall ${(wallUs / n).toFixed(1)} µs`);
     if (databaseUrl) return;

@@ -1,6 +1,6 @@
 // Messages: post (with attachments, replies and mentions), read, list, edit, delete, and the bot
 // messages that report a change in the transaction of that change.
-import { randomUUID } from 'node:crypto';
+import { newMessageUuid } from '../core/ids.js';
 import type { FileView, MessageKind, MessageView } from '../core/model.js';
 import { badRequest, forbidden } from '../core/errors.js';
 import { can } from '../core/permissions.js';
@@ -30,7 +30,7 @@ export async function post(c: CommandContext, spaceId: number, input: PostInput)
     const { storage_key: _key, deleted: _deleted, ...view } = f;
     attachments.push(view);
   }
-  const row = { uuid: randomUUID(), space_id: spaceId, author_id: c.actor.userId, kind: input.kind ?? (fileIds.length ? 'file' : 'message'), content: input.content, meta: input.meta ?? null, parent_id: input.parent_id ?? null, mentions_all: parseMentions(input.content).all };
+  const row = { uuid: newMessageUuid(), space_id: spaceId, author_id: c.actor.userId, kind: input.kind ?? (fileIds.length ? 'file' : 'message'), content: input.content, meta: input.meta ?? null, parent_id: input.parent_id ?? null, mentions_all: parseMentions(input.content).all };
   const id = await c.tx.messages.insert(row, c.now);
   await c.tx.files.attach(id, fileIds);
   await c.tx.spaces.touch(spaceId, c.now);

@@ -1,7 +1,7 @@
 // Messages: posts, edits, deletes, mentions, reactions, and the full snapshots events carry
 // (author, attachments, reactions, read receipts, mentions).
 import type { Selectable } from 'kysely';
-import { randomUUID } from 'node:crypto';
+import { newMessageUuid } from '../core/ids.js';
 import type { DB } from './schema.js';
 import type { FileView, MessageKind, MessageView, SpaceKind, UserRef } from '../core/model.js';
 import { runCompiled } from './fast.js';
@@ -31,7 +31,7 @@ export class MessageRepo {
 
   async insert(m: NewMessage, now: number): Promise<number> {
     const values = {
-      uuid: m.uuid ?? randomUUID(),
+      uuid: m.uuid ?? newMessageUuid(),
       space_id: m.space_id,
       author_id: m.author_id,
       kind: m.kind,
