@@ -38,12 +38,16 @@ export function viewerOf(c: ReadContext): Viewer {
 
 export async function post(c: CommandContext, spaceId: number, input: PostInput): Promise<MessageView> {
   const { space, actorRef } = await c.access.space(spaceId, 'post');
+  let wanted = input.audience;
   if (input.parent_id != null) {
     const parent = await c.tx.messages.row(input.parent_id);
     // A parent the actor may not see reads as one that does not exist.
     if (!parent || parent.space_id !== spaceId || parent.deleted || !(await c.access.seesMessage(parent))) throw badRequest('parent_id is not a message of this space');
+    // A reply without an audience stays among the restricted parent's audience: dialects that cannot name
+    // one (a Talk-and-Travel reply) would otherwise answer a private message in front of the whole space.
+    if (wanted === undefined && parent.restricted) wanted = (await c.tx.messages.view(parent.id))?.audience;
   }
-  const audience = await checkedAudience(c, spaceId, input.audience);
+  const audience = await checkedAudience(c, spaceId, wanted);
   const fileIds = [...new Set(input.attachment_ids ?? [])];
   const attachments: FileView[] = [];
   for (const fid of fileIds) {

@@ -108,6 +108,10 @@ test('a message with an audience reaches its audience only: live on every dialec
     assert.equal((await api(srv.url, 'PATCH', `/api/v1/messages/${sidOfSecret}`, alice.token, { content: 'secret plan, edited' })).status, 200);
     assert.equal((await api(srv.url, 'POST', `/api/v1/messages/${sidOfSecret}/reactions`, bob.token, { emoji: '👍' })).status, 200);
     assert.equal((await api(srv.url, 'POST', `/api/v1/messages/${sidOfSecret}/read`, bob.token)).status, 200);
+    // Bob replies without naming an audience (as AirSend or Talk clients must): the reply keeps the parent's.
+    const reply = await post(bob, sid, { content: 're: secret plan', parent_id: sidOfSecret });
+    assert.equal(reply.status, 201);
+    assert.deepEqual(reply.body.message.audience, [alice.id, bob.id].sort((x, y) => x - y), 'a reply inherits the audience');
 
     // The space is renamed: its latest message (AirSend channel.update, sent to every member) is not the secret.
     assert.equal((await api(srv.url, 'PATCH', `/api/v1/spaces/${sid}`, alice.token, { name: 'Launch 2' })).status, 200);
@@ -138,7 +142,7 @@ test('a message with an audience reaches its audience only: live on every dialec
     // History (REST and Tracim's thread), alerts and unread counts.
     const list = async (u: TestUser) => (await api<{ messages: Msg[] }>(srv.url, 'GET', `/api/v1/spaces/${sid}/messages`, u.token)).body.messages.map((m) => m.content);
     assert.deepEqual(await list(carol), ['after', 'hello all']);
-    assert.deepEqual(await list(bob), ['after', 'secret plan, edited', 'hello all']);
+    assert.deepEqual(await list(bob), ['after', 're: secret plan', 'secret plan, edited', 'hello all']);
     const comments = async (u: TestUser) => (await api<{ content_id: number }[]>(srv.url, 'GET', `/api/workspaces/${sid}/contents/${THREAD(sid)}/comments`, u.token)).body.map((x) => x.content_id);
     assert.ok(!(await comments(carol)).includes(COMMENT(sidOfSecret)), 'Tracim thread, outsider');
     assert.ok((await comments(bob)).includes(COMMENT(sidOfSecret)), 'Tracim thread, audience');
@@ -148,7 +152,7 @@ test('a message with an audience reaches its audience only: live on every dialec
     assert.deepEqual(await alerts(bob), [sidOfSecret]);
     const unread = async (u: TestUser) => (await api<{ total_unread: number }>(srv.url, 'GET', '/api/v1/unread', u.token)).body.total_unread;
     assert.equal(await unread(carol), 2, 'hello all, after');
-    assert.equal(await unread(bob), 2, 'hello all, after (Bob read the secret)');
+    assert.equal(await unread(bob), 2, 'hello all, after (Bob read the secret and wrote the reply)');
 
     // Resume from before the secret: Bob's replay has it, Carol's does not.
     const q = (from: number) => `?resume=${from}&epoch=${welcome.data.epoch as string}`;
@@ -160,7 +164,7 @@ test('a message with an audience reaches its audience only: live on every dialec
       assert.deepEqual(cr.frames.filter((f) => mentions(f, 'secret plan')).map((f) => f.type), [], 'Carol replays nothing of it');
       assert.deepEqual(
         br.frames.filter((f) => mentions(f, 'secret plan') && f.type !== 'alert.created').map((f) => f.type),
-        ['message.created', 'message.updated', 'reaction.added', 'message.read'],
+        ['message.created', 'message.updated', 'reaction.added', 'message.read', 'message.created'],
         'Bob replays all of it',
       );
     } finally {
