@@ -57,7 +57,7 @@ export type WireUnread = UnreadView;
 export interface CommandMap {
   ping: { input: Record<string, never>; result: { pong: boolean } };
   post: {
-    input: { space_id: number; content: string; kind?: MessageKind; meta?: Record<string, unknown> | null; parent_id?: number | null; attachment_ids?: number[] };
+    input: { space_id: number; content: string; kind?: MessageKind; meta?: Record<string, unknown> | null; parent_id?: number | null; attachment_ids?: number[]; audience?: number[] | null };
     result: { message: WireMessage };
   };
   edit: { input: { message_id: number; content: string }; result: { message: WireMessage } };

@@ -13,7 +13,7 @@ const Limit = Type.Integer({ minimum: 1, maximum: 200, default: 50 });
 export const MESSAGE_COMMANDS = [
   command({
     name: 'messages.post',
-    summary: 'Post a message (mentions: @<user id>, @username, @all); emits message.created and alerts',
+    summary: 'Post a message (mentions: @<user id>, @username, @all; audience: only these members see it); emits message.created and alerts',
     input: Type.Object(
       {
         space_id: Id,
@@ -22,6 +22,14 @@ export const MESSAGE_COMMANDS = [
         meta: Type.Optional(Nullable(Type.Record(Type.String(), Type.Unknown()))),
         parent_id: Type.Optional(Nullable(Id)),
         attachment_ids: Type.Optional(Type.Array(Id, { maxItems: 50 })),
+        audience: Type.Optional(
+          Nullable(
+            Type.Array(Id, {
+              maxItems: 2000,
+              description: 'Restricts the message to these members of the space (the author is added); absent or null: every member',
+            }),
+          ),
+        ),
       },
       { additionalProperties: false },
     ),

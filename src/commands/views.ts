@@ -76,6 +76,7 @@ export const MessageSchema = Type.Object({
   is_edited: Type.Boolean(),
   created_at: Millis,
   updated_at: Millis,
+  audience: Type.Optional(Type.Array(Id, { description: 'Only on a restricted message: the users who see it (author included) who are still members' })),
 });
 export const UnreadSchema = Type.Object({ user_id: Id, space_id: Id, space_unread: Type.Integer(), total_unread: Type.Integer(), oldest_unread_id: Type.Integer() });
 export const LockSchema = Type.Object({ id: Id, file_id: Id, space_id: Id, user_id: Id, path: Type.String(), acquired_at: Millis });

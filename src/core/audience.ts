@@ -7,6 +7,14 @@ function workspaceAudience(spaceId: number, access: string): Audience {
   return access === 'confidential' ? { space: spaceId, admins: true } : { space: spaceId, all: true };
 }
 
+/**
+ * A restricted message's events go to its audience (the users still members when the event was made,
+ * carried in the event), never to the rest of the space; an unrestricted one's to the space.
+ */
+function messageAudience(spaceId: number, audience: readonly number[] | undefined): Audience {
+  return audience === undefined ? { space: spaceId } : { users: [...audience] };
+}
+
 export function audienceOf(ev: HeraldEvent): Audience {
   switch (ev.type) {
     case 'user.created':
@@ -61,9 +69,9 @@ export function audienceOf(ev: HeraldEvent): Audience {
     case 'message.read':
     case 'reaction.added':
     case 'reaction.removed':
-      return { space: ev.data.message.space_id };
+      return messageAudience(ev.data.message.space_id, ev.data.message.audience);
     case 'attachment.deleted':
-      return { space: ev.data.space_id };
+      return messageAudience(ev.data.space_id, ev.data.audience);
     case 'file.created':
       return { space: ev.data.file.space_id };
     case 'lock.acquired':
@@ -88,10 +96,24 @@ export function audienceOf(ev: HeraldEvent): Audience {
   }
 }
 
-/** The space an event belongs to, for metrics, filters and the log's index. */
+/**
+ * The space an event belongs to, for metrics, filters and the log's `space_id`: the audience's space, or
+ * for a restricted message's events (addressed to users) the message's space.
+ */
 export function spaceOf(ev: HeraldEvent): number | null {
-  const a = audienceOf(ev);
-  return a.space ?? null;
+  switch (ev.type) {
+    case 'message.created':
+    case 'message.updated':
+    case 'message.deleted':
+    case 'message.read':
+    case 'reaction.added':
+    case 'reaction.removed':
+      return ev.data.message.space_id;
+    case 'attachment.deleted':
+      return ev.data.space_id;
+    default:
+      return audienceOf(ev).space ?? null;
+  }
 }
 
 /** Users who never receive this event even when in its audience (the typist, the user whose presence changed). */

@@ -111,6 +111,11 @@ export interface MessageView {
   is_edited: boolean;
   created_at: number;
   updated_at: number;
+  /**
+   * Present only on a restricted message: the users who see it (the author included), those still members
+   * of the space, ascending. Absent: every member sees it. Only its audience ever receives this object.
+   */
+  audience?: number[];
 }
 
 export interface UnreadView {

@@ -50,6 +50,7 @@ export type HeraldEvent =
   /** `actor_id === member.user.id` means the user left; otherwise they were removed by the actor. */
   | E<'member.removed', { space: SpaceView; member: MemberView; actor_id: number | null; stats?: SpaceStats }>
   // Message events carry their space's summary (name, kind, times) for dialects that embed it (Dino's group).
+  // A restricted message's events (its `audience`) go to its audience only (core/audience.ts).
   | E<'message.created', { message: MessageView; space: SpaceSummary }>
   | E<'message.updated', { message: MessageView; space: SpaceSummary; actor_id: number | null }>
   /** `author`: who deleted it (absent in events logged before it was recorded). */
@@ -58,7 +59,8 @@ export type HeraldEvent =
   // `space` (and the optional keys below) are always set now; events logged before they were recorded lack them.
   | E<'reaction.added', { message: MessageView; user: UserRef; emoji: string; space?: SpaceSummary }>
   | E<'reaction.removed', { message: MessageView; user: UserRef; emoji: string; space?: SpaceSummary }>
-  | E<'attachment.deleted', { space_id: number; space: SpaceSummary; message_ids: number[]; message_uuids: string[]; files: FileView[]; actor_id: number | null }>
+  /** `audience`: only when the message is restricted (see MessageView.audience): then only they receive it. */
+  | E<'attachment.deleted', { space_id: number; space: SpaceSummary; message_ids: number[]; message_uuids: string[]; files: FileView[]; actor_id: number | null; audience?: number[] }>
   | E<'file.created', { file: FileView; space: SpaceSummary; actor_id: number | null; author?: UserRef | null }>
   | E<'unread.updated', { unread: UnreadView; all_read: boolean }>
   | E<'lock.acquired', { lock: LockView }>

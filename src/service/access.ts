@@ -58,7 +58,20 @@ export class Access {
   async message(messageId: number, action: SpaceAction): Promise<SpaceAccess & { row: MessageRow }> {
     const row = await this.tx.messages.row(messageId);
     if (!row || row.deleted) throw notFound('message');
-    return { row, ...(await this.space(row.space_id, action).catch(renamed('message'))) };
+    const access = await this.space(row.space_id, action).catch(renamed('message'));
+    // A member outside a restricted message's audience learns nothing of it, as a non-member.
+    if (!(await this.seesMessage(row))) throw notFound('message');
+    return { row, ...access };
+  }
+
+  /**
+   * Whether the actor is in the message's audience (always for an unrestricted one; membership is the
+   * caller's check). The server API key sees every message; acting as a user, it sees as that user.
+   */
+  seesMessage(row: MessageRow): Promise<boolean> {
+    const { userId, server } = this.actor;
+    if (userId === null) return Promise.resolve(server);
+    return this.tx.messages.visibleTo(row, userId);
   }
 
   /** A file of a space the actor may `action` in. */

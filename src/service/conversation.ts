@@ -119,9 +119,10 @@ export async function removeReaction(c: CommandContext, spaceId: number, ref: Ch
   await react(c, row.id, r.emoji, false);
 }
 
-/** The space's latest live message and its file totals (chat files and the content tree's files and folders). */
+/** The space's latest live unrestricted message and its file totals (chat files and the content tree's files and folders). */
 export async function spaceStats(c: ReadContext, spaceId: number): Promise<SpaceStats> {
-  const [latest] = await c.tx.messages.list(spaceId, null, 1);
+  // Stats go to every member (space and member events): a restricted message is never the latest here.
+  const [latest] = await c.tx.messages.list(spaceId, null, 1, 'public');
   const chatFiles = await c.tx.files.totals(spaceId);
   const tree = await c.tx.content.totals(spaceId);
   return { latest_message: latest ?? null, file_count: chatFiles.files + tree.files, folder_count: tree.folders, fs_size: chatFiles.bytes + tree.bytes };

@@ -35,7 +35,9 @@ export async function deleteAttachment(c: CommandContext, messageId: number, fil
   const file = await c.tx.files.get(fileId);
   if (!file || !(await c.tx.files.detach(messageId, fileId))) throw notFound('attachment');
   const { storage_key: _k, deleted: _d, ...view } = file;
-  await c.emit({ type: 'attachment.deleted', data: { space_id: row.space_id, space, message_ids: [messageId], message_uuids: [row.uuid], files: [view], actor_id: c.actor.userId } });
+  // A restricted message's attachment change goes to its audience only (core/audience.ts).
+  const audience = row.restricted ? (await c.tx.messages.view(messageId))?.audience : undefined;
+  await c.emit({ type: 'attachment.deleted', data: { space_id: row.space_id, space, message_ids: [messageId], message_uuids: [row.uuid], files: [view], actor_id: c.actor.userId, ...(audience ? { audience } : {}) } });
 }
 
 /** Locks a file for the actor (again: a no-op); 409 while someone else holds it. */

@@ -48,7 +48,7 @@ export async function markRead(c: CommandContext, userId: number, eventIds: read
   if (c.actor.userId === userId) {
     for (const mid of new Set(chat.map((x) => x.message_id))) {
       const row = await c.tx.messages.row(mid);
-      if (row && !row.deleted && (await c.tx.spaces.role(row.space_id, userId)) !== null) await markChatRead(c, mid);
+      if (row && !row.deleted && (await c.tx.spaces.role(row.space_id, userId)) !== null && (await c.tx.messages.visibleTo(row, userId))) await markChatRead(c, mid);
     }
   }
   return marked;

@@ -9,12 +9,15 @@ import { userOf } from './commit.js';
 
 export type AlertTargets = Map<number, 'mention' | 'quote'>;
 
-/** Who a message mentions (members only), and who gets an alert: mentioned users, or the quoted author. */
-export async function mentionTargets(c: ReadContext, spaceId: number, content: string, parentId: number | null): Promise<{ mentioned: number[]; alerts: AlertTargets }> {
+/**
+ * Who a message mentions (members only), and who gets an alert: mentioned users, or the quoted author.
+ * A restricted message (`audience`) mentions and alerts only users of its audience, @all included.
+ */
+export async function mentionTargets(c: ReadContext, spaceId: number, content: string, parentId: number | null, audience: readonly number[] | null = null): Promise<{ mentioned: number[]; alerts: AlertTargets }> {
   const parsed = parseMentions(content);
   const alerts: AlertTargets = new Map();
   if (!parsed.all && parsed.ids.length === 0 && parsed.usernames.length === 0 && parentId === null) return { mentioned: [], alerts };
-  const memberIds = new Set(await c.tx.spaces.memberIds(spaceId));
+  const memberIds = new Set(audience ?? (await c.tx.spaces.memberIds(spaceId)));
   const byName = await c.tx.users.byUsername(parsed.usernames);
   const mentioned = [...new Set([...parsed.ids, ...byName.map((u) => u.id)])].filter((id) => memberIds.has(id));
   for (const id of parsed.all ? [...memberIds] : mentioned) alerts.set(id, 'mention');

@@ -5,6 +5,7 @@ import type { FileView, MessageKind, MessageView } from '../core/model.js';
 import { badRequest, forbidden } from '../core/errors.js';
 import { can } from '../core/permissions.js';
 import { parseMentions } from '../core/mentions.js';
+import type { Viewer } from '../store/messages.js';
 import type { CommandContext, ReadContext } from './context.js';
 import { mentionTargets, raiseAlerts } from './mentions.js';
 
@@ -14,14 +15,39 @@ export interface PostInput {
   meta?: Record<string, unknown> | null;
   parent_id?: number | null;
   attachment_ids?: number[];
+  /** Who may see it (the author is added); absent or null: every member of the space. */
+  audience?: number[] | null;
+}
+
+/** The audience to store: deduplicated, the author added, every user a member of the space (else 400). */
+async function checkedAudience(c: CommandContext, spaceId: number, wanted: readonly number[] | null | undefined): Promise<number[] | null> {
+  if (wanted === undefined || wanted === null) return null;
+  const ids = new Set(wanted);
+  if (c.actor.userId !== null) ids.add(c.actor.userId);
+  if (ids.size === 0) throw badRequest('audience is empty: omit it (or send null) to address every member');
+  const members = await c.tx.spaces.membersAmong(spaceId, [...ids]);
+  const strangers = [...ids].filter((id) => !members.has(id));
+  if (strangers.length) throw badRequest(`audience: not members of the space: ${strangers.slice(0, 5).join(', ')}${strangers.length > 5 ? ', …' : ''}`);
+  return [...ids];
+}
+
+/** The viewer the actor lists messages as (the server API key acting as a user sees as that user). */
+export function viewerOf(c: ReadContext): Viewer {
+  return c.actor.userId !== null ? { user: c.actor.userId } : c.actor.server ? 'all' : 'public';
 }
 
 export async function post(c: CommandContext, spaceId: number, input: PostInput): Promise<MessageView> {
   const { space, actorRef } = await c.access.space(spaceId, 'post');
+  let wanted = input.audience;
   if (input.parent_id != null) {
     const parent = await c.tx.messages.row(input.parent_id);
-    if (!parent || parent.space_id !== spaceId || parent.deleted) throw badRequest('parent_id is not a message of this space');
+    // A parent the actor may not see reads as one that does not exist.
+    if (!parent || parent.space_id !== spaceId || parent.deleted || !(await c.access.seesMessage(parent))) throw badRequest('parent_id is not a message of this space');
+    // A reply without an audience stays among the restricted parent's audience: dialects that cannot name
+    // one (a Talk-and-Travel reply) would otherwise answer a private message in front of the whole space.
+    if (wanted === undefined && parent.restricted) wanted = (await c.tx.messages.view(parent.id))?.audience;
   }
+  const audience = await checkedAudience(c, spaceId, wanted);
   const fileIds = [...new Set(input.attachment_ids ?? [])];
   const attachments: FileView[] = [];
   for (const fid of fileIds) {
@@ -30,11 +56,11 @@ export async function post(c: CommandContext, spaceId: number, input: PostInput)
     const { storage_key: _key, deleted: _deleted, ...view } = f;
     attachments.push(view);
   }
-  const row = { uuid: newMessageUuid(), space_id: spaceId, author_id: c.actor.userId, kind: input.kind ?? (fileIds.length ? 'file' : 'message'), content: input.content, meta: input.meta ?? null, parent_id: input.parent_id ?? null, mentions_all: parseMentions(input.content).all };
+  const row = { uuid: newMessageUuid(), space_id: spaceId, author_id: c.actor.userId, kind: input.kind ?? (fileIds.length ? 'file' : 'message'), content: input.content, meta: input.meta ?? null, parent_id: input.parent_id ?? null, mentions_all: parseMentions(input.content).all, audience };
   const id = await c.tx.messages.insert(row, c.now);
   await c.tx.files.attach(id, fileIds);
   await c.tx.spaces.touch(spaceId, c.now);
-  const { mentioned, alerts } = await mentionTargets(c, spaceId, input.content, input.parent_id ?? null);
+  const { mentioned, alerts } = await mentionTargets(c, spaceId, input.content, input.parent_id ?? null, audience);
   if (mentioned.length) await c.tx.messages.setMentions(id, mentioned);
   const message = await c.tx.messages.freshView(id, row, c.now, space.kind, attachments, mentioned, actorRef);
   await c.emit({ type: 'message.created', data: { message, space } });
@@ -50,7 +76,7 @@ export async function get(c: ReadContext, messageId: number): Promise<MessageVie
 /** Live messages of a space, newest first. */
 export async function list(c: ReadContext, spaceId: number, before: number | null, limit: number): Promise<MessageView[]> {
   await c.access.space(spaceId, 'read');
-  return c.tx.messages.list(spaceId, before, limit);
+  return c.tx.messages.list(spaceId, before, limit, viewerOf(c));
 }
 
 export async function edit(c: CommandContext, messageId: number, content: string): Promise<MessageView> {
@@ -58,7 +84,7 @@ export async function edit(c: CommandContext, messageId: number, content: string
   if (!c.actor.server && row.author_id !== c.actor.userId) throw forbidden('only the author may edit a message');
   const before = await c.tx.messages.view(messageId);
   await c.tx.messages.edit(messageId, content, parseMentions(content).all, c.now);
-  const { mentioned, alerts } = await mentionTargets(c, row.space_id, content, row.parent_id);
+  const { mentioned, alerts } = await mentionTargets(c, row.space_id, content, row.parent_id, before?.audience ?? null);
   await c.tx.messages.setMentions(messageId, mentioned);
   const message = (await c.tx.messages.view(messageId))!;
   await c.emit({ type: 'message.updated', data: { message, space, actor_id: c.actor.userId } });

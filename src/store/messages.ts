@@ -21,7 +21,16 @@ export interface NewMessage {
   meta?: Record<string, unknown> | null;
   parent_id?: number | null;
   mentions_all?: boolean;
+  /** The users who may see it, author included, deduplicated; absent or null: every member of the space. */
+  audience?: readonly number[] | null;
 }
+
+/**
+ * Whose view of a space's messages: a user (unrestricted messages and those whose audience lists them),
+ * every message (the server API key), or the unrestricted ones only (what every member may be shown, such
+ * as a space's latest message in an event that goes to all of them).
+ */
+export type Viewer = { user: number } | 'all' | 'public';
 
 export class MessageRepo {
   constructor(
@@ -43,10 +52,20 @@ export class MessageRepo {
       created_at: now,
       updated_at: now,
       deleted: 0,
+      restricted: m.audience ? 1 : 0,
     };
     const { rows } = await runCompiled(this.db, 'messages.insert', Object.values(values), () => this.db.insertInto('messages').values(values).returning('id'));
     if (!rows[0]) throw new Error('message insert returned no id');
-    return n(rows[0].id);
+    const id = n(rows[0].id);
+    if (m.audience) await this.db.insertInto('message_audience').values(m.audience.map((user_id) => ({ message_id: id, user_id }))).execute();
+    return id;
+  }
+
+  /** Whether a user is in the audience of a message row (always, for an unrestricted one). Membership is the caller's check. */
+  async visibleTo(row: MessageRow, userId: number): Promise<boolean> {
+    if (!row.restricted) return true;
+    const r = await this.db.selectFrom('message_audience').select('user_id').where('message_id', '=', row.id).where('user_id', '=', userId).executeTakeFirst();
+    return r !== undefined;
   }
 
   async row(id: number): Promise<MessageRow | null> {
@@ -87,10 +106,20 @@ export class MessageRepo {
     return Number(r.numDeletedRows) > 0;
   }
 
-  /** Live messages of a space, newest first, before `beforeId` when given. */
-  async list(spaceId: number, beforeId: number | null, limit: number): Promise<MessageView[]> {
+  /** Live messages of a space the viewer may see, newest first, before `beforeId` when given. */
+  async list(spaceId: number, beforeId: number | null, limit: number, viewer: Viewer): Promise<MessageView[]> {
     let q = this.db.selectFrom('messages').select('id').where('space_id', '=', spaceId).where('deleted', '=', 0);
     if (beforeId !== null) q = q.where('id', '<', beforeId);
+    if (viewer === 'public') q = q.where('restricted', '=', 0);
+    else if (viewer !== 'all') {
+      const uid = viewer.user;
+      q = q.where((eb) =>
+        eb.or([
+          eb('restricted', '=', 0),
+          eb.exists(eb.selectFrom('message_audience as a').select('a.user_id').whereRef('a.message_id', '=', 'messages.id').where('a.user_id', '=', uid)),
+        ]),
+      );
+    }
     const ids = (await q.orderBy('id', 'desc').limit(limit).execute()).map((r) => n(r.id));
     return this.views(ids);
   }
@@ -129,6 +158,7 @@ export class MessageRepo {
       is_edited: false,
       created_at: now,
       updated_at: now,
+      ...(m.audience ? { audience: [...m.audience].sort((a, b) => a - b) } : {}),
     };
   }
 
@@ -157,6 +187,19 @@ export class MessageRepo {
     const reactions = await this.db.selectFrom('reactions').selectAll().where('message_id', 'in', ids).orderBy('created_at').execute();
     const receipts = await this.db.selectFrom('read_receipts').selectAll().where('message_id', 'in', ids).orderBy('read_at').execute();
     const mentions = await this.db.selectFrom('mentions').selectAll().where('message_id', 'in', ids).execute();
+    // Audiences of the restricted ones, narrowed to the users still members (they are whom events go to).
+    const restricted = rows.filter((r) => r.restricted).map((r) => r.id);
+    const audience =
+      restricted.length === 0
+        ? []
+        : await this.db
+            .selectFrom('message_audience as a')
+            .innerJoin('messages as m', 'm.id', 'a.message_id')
+            .innerJoin('members as mb', (j) => j.onRef('mb.space_id', '=', 'm.space_id').onRef('mb.user_id', '=', 'a.user_id'))
+            .select(['a.message_id', 'a.user_id'])
+            .where('a.message_id', 'in', restricted)
+            .orderBy('a.user_id')
+            .execute();
     const users = await this.users.refs([
       ...rows.flatMap((r) => (r.author_id === null ? [] : [r.author_id])),
       ...reactions.map((r) => r.user_id),
@@ -183,9 +226,11 @@ export class MessageRepo {
           is_edited: bool(r.is_edited),
           created_at: n(r.created_at),
           updated_at: n(r.updated_at),
+          ...(r.restricted ? { audience: [] } : {}),
         },
       ]),
     );
+    for (const a of audience) byId.get(a.message_id)?.audience?.push(n(a.user_id));
     for (const f of files) byId.get(f.message_id)?.attachments.push(toFile(f));
     for (const r of reactions) {
       const user = users.get(r.user_id);

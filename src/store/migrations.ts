@@ -281,6 +281,21 @@ function migrations(flavor: Flavor): Record<string, Migration> {
         await db.schema.createIndex('revoked_tokens_by_expiry').on('revoked_tokens').column('expires_at').execute();
       },
     },
+    // Per-message audience: `restricted` marks the few messages with one (an unrestricted message costs
+    // nothing: every visibility filter is `restricted = 0 or exists(...)`), `message_audience` lists who
+    // may see them. The index by user serves "is this user in the audience" from the unread counts.
+    '005_message_audience': {
+      async up(db: AnyDb) {
+        await db.schema.alterTable('messages').addColumn('restricted', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+        await db.schema
+          .createTable('message_audience')
+          .addColumn('message_id', 'integer', (c) => c.notNull())
+          .addColumn('user_id', 'integer', (c) => c.notNull())
+          .addPrimaryKeyConstraint('message_audience_pk', ['message_id', 'user_id'])
+          .execute();
+        await db.schema.createIndex('message_audience_by_user').on('message_audience').columns(['user_id', 'message_id']).execute();
+      },
+    },
   };
 }
 

@@ -46,7 +46,7 @@ export class ReadRepo {
     return Number(res.numUpdatedRows) > 0;
   }
 
-  /** Unread messages per space for a user: not by them, not deleted, not read one by one nor by "all read". */
+  /** Unread messages per space for a user: seen by them, not by them, not deleted, not read one by one nor by "all read". */
   async counts(userId: number): Promise<UnreadCount[]> {
     const rows = await this.db
       .selectFrom('members as m')
@@ -57,6 +57,13 @@ export class ReadRepo {
       .where('msg.deleted', '=', 0)
       .where('r.message_id', 'is', null)
       .where((eb) => eb.or([eb('msg.author_id', 'is', null), eb('msg.author_id', '!=', userId)]))
+      // Restricted messages count only for their audience.
+      .where((eb) =>
+        eb.or([
+          eb('msg.restricted', '=', 0),
+          eb.exists(eb.selectFrom('message_audience as a').select('a.user_id').whereRef('a.message_id', '=', 'msg.id').whereRef('a.user_id', '=', 'm.user_id')),
+        ]),
+      )
       .groupBy('m.space_id')
       .execute();
     return rows.map((r) => ({ space_id: r.space_id, count: n(r.count), oldest_unread_id: n(r.oldest) }));

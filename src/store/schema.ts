@@ -65,7 +65,11 @@ export interface DB {
     created_at: number;
     updated_at: number;
     deleted: number;
+    /** 1 when the message has an audience (rows in message_audience); 0: every member of the space. */
+    restricted: Generated<number>;
   };
+  /** Who may see a restricted message (the author included). */
+  message_audience: { message_id: number; user_id: number };
   files: {
     id: Generated<number>;
     uuid: string;

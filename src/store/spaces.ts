@@ -187,6 +187,13 @@ export class SpaceRepo {
     return rows.map((r) => r.user_id);
   }
 
+  /** Which of these users are members of the space. */
+  async membersAmong(spaceId: number, userIds: readonly number[]): Promise<Set<number>> {
+    if (userIds.length === 0) return new Set();
+    const rows = await this.db.selectFrom('members').select('user_id').where('space_id', '=', spaceId).where('user_id', 'in', [...userIds]).execute();
+    return new Set(rows.map((r) => n(r.user_id)));
+  }
+
   /** Owners and managers of a space (they evaluate subscriptions). */
   async managerIds(spaceId: number): Promise<number[]> {
     const rows = await this.db.selectFrom('members').select('user_id').where('space_id', '=', spaceId).where('role', 'in', ['owner', 'manager']).execute();

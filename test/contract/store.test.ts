@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { openStore, type Store } from '../../src/store/store.js';
 import type { Repo } from '../../src/store/repo.js';
+import type { Viewer } from '../../src/store/messages.js';
 import type { Delivered, HeraldEvent } from '../../src/events/types.js';
 import type { FileView, MemberView, SpaceView, User } from '../../src/core/model.js';
 import { PG_URL } from '../helpers/server.js';
@@ -351,8 +352,36 @@ function storeContract(name: string, factory: Factory, options: { skip?: string;
         });
         await store.write((tx) => tx.messages.delete(ids[3], T0 + 10));
         assert.equal((await store.read((r) => r.messages.row(ids[3])))?.deleted, 1);
-        assert.deepEqual((await store.read((r) => r.messages.list(s, null, 10))).map((m) => m.id), [ids[4], ids[2], ids[1], ids[0]]);
-        assert.deepEqual((await store.read((r) => r.messages.list(s, ids[2], 1))).map((m) => m.id), [ids[1]]);
+        assert.deepEqual((await store.read((r) => r.messages.list(s, null, 10, 'all'))).map((m) => m.id), [ids[4], ids[2], ids[1], ids[0]]);
+        assert.deepEqual((await store.read((r) => r.messages.list(s, ids[2], 1, 'all'))).map((m) => m.id), [ids[1]]);
+      });
+    });
+
+    test('messages: a restricted message is listed, counted unread and viewed only for its audience', async () => {
+      await withStore(factory, async ({ store }) => {
+        const [a, b, c] = await addUsers(store, 'ra', 'rb', 'rc');
+        const s = await addSpace(store, a, [b, c]);
+        const { open, secret } = await store.write(async (tx) => ({
+          open: await tx.messages.insert({ space_id: s, author_id: a.id, kind: 'message', content: 'to all' }, T0 + 1),
+          secret: await tx.messages.insert({ space_id: s, author_id: a.id, kind: 'message', content: 'to b', audience: [a.id, b.id] }, T0 + 2),
+        }));
+        const listed = (viewer: Viewer) => store.read(async (r) => (await r.messages.list(s, null, 10, viewer)).map((m) => m.id));
+        assert.deepEqual(await listed({ user: b.id }), [secret, open], 'in the audience');
+        assert.deepEqual(await listed({ user: c.id }), [open], 'outside the audience');
+        assert.deepEqual(await listed('public'), [open]);
+        assert.deepEqual(await listed('all'), [secret, open]);
+        const [vOpen, vSecret] = await store.read((r) => r.messages.views([open, secret]));
+        assert.equal(vOpen.audience, undefined, 'an unrestricted message has no audience field');
+        assert.deepEqual(vSecret.audience, [a.id, b.id].sort((x, y) => x - y));
+        const row = (await store.read((r) => r.messages.row(secret)))!;
+        assert.equal(await store.read((r) => r.messages.visibleTo(row, b.id)), true);
+        assert.equal(await store.read((r) => r.messages.visibleTo(row, c.id)), false);
+        const unread = (u: User) => store.read(async (r) => (await r.reads.counts(u.id)).find((x) => x.space_id === s));
+        assert.deepEqual(await unread(b), { space_id: s, count: 2, oldest_unread_id: open });
+        assert.deepEqual(await unread(c), { space_id: s, count: 1, oldest_unread_id: open });
+        // A user who leaves the space drops out of the audience its events go to.
+        await store.write((tx) => tx.spaces.removeMember(s, b.id));
+        assert.deepEqual((await store.read((r) => r.messages.view(secret)))?.audience, [a.id]);
       });
     });
 

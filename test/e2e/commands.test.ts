@@ -35,7 +35,7 @@ describe('REST from the command table', () => {
     assert.ok(message.properties.author && message.properties.attachments && message.properties.reactions, 'message result schema');
     assert.ok(post.responses['4XX'] ?? post.responses['4xx'], 'problem JSON for client errors');
     // The body is the command's input without the path parameter.
-    assert.deepEqual(Object.keys(post.requestBody!.content['application/json'].schema.properties).sort(), ['attachment_ids', 'content', 'kind', 'meta', 'parent_id']);
+    assert.deepEqual(Object.keys(post.requestBody!.content['application/json'].schema.properties).sort(), ['attachment_ids', 'audience', 'content', 'kind', 'meta', 'parent_id']);
     const user = doc.paths['/api/v1/users/{id}'].get.responses['200'].content!['application/json'].schema.properties!.user as { anyOf: { properties: Record<string, unknown> }[] };
     assert.deepEqual(user.anyOf.map((s) => 'email' in s.properties), [true, false], 'a private and a public profile');
     // Every route declared from the command table documents its result (204: no body).

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { startTestServer, newUser, api, sleep, NativeClient, type TestServer, type TestUser } from '../helpers/server.js';
 import { MoobiusClient, UUID, channel, textUp, upload, uuidOf, type Space } from './moobius-harness.test.js';
+import { AirSendClient } from './airsend-harness.test.js';
 
 const KEY = 'service-key-0123456789abcdef';
 /** A second service without a channel list: it runs every channel its user is in. */
@@ -105,6 +106,50 @@ test('user message_up reaches the service in the service receive format (not the
   await Promise.all([s, a, b, c].map((x) => x.close()));
 });
 
+/** The contents of a channel's history as `u` may read it (REST, newest first). */
+async function history(u: TestUser, space: Space): Promise<string[]> {
+  const r = await api<{ messages: { content: string }[] }>(srv.url, 'GET', `/api/v1/spaces/${space.id}/messages?limit=200`, u.token);
+  assert.equal(r.status, 200);
+  return r.body.messages.map((m) => m.content);
+}
+
+test('every dialect honours the rules: a user\'s message_up under a service and a message_down to a subset are not seen by other members on native or AirSend, live or in history', async () => {
+  const s = await MoobiusClient.service(srv.url, KEY);
+  const [a] = await connectUsers();
+  const natLive = await NativeClient.connect(srv.url, nat.token);
+  const carolAir = await AirSendClient.connect(srv, carol);
+  const bobAir = await AirSendClient.connect(srv, bob);
+  try {
+    const up = await a.request('message_up', textUp(run.uuid, bob.uuid, 'up for the service only'), alice.uuid);
+    await s.next((f) => f.type === 'message_up' && f.body.message_id === up.body.context.message_id);
+    const down = await s.request('message_down', { subtype: 'text', content: { text: 'down for bob only' }, channel_id: run.uuid, recipients: [bob.uuid] });
+    assert.equal(down.body.status, true, JSON.stringify(down));
+    await bobAir.next((f) => f.event === 'chat.postMessage' && f.payload.message.content === 'down for bob only');
+    // A later message to everyone: what did not arrive before it was not sent (each feed is in order).
+    assert.equal((await api(srv.url, 'POST', `/api/v1/spaces/${run.id}/messages`, alice.token, { content: 'for everyone' })).status, 201);
+    await natLive.next((f) => f.type === 'message.created' && (f.data.message as { content: string }).content === 'for everyone');
+    await carolAir.next((f) => f.event === 'chat.postMessage' && f.payload.message.content === 'for everyone');
+    await bobAir.next((f) => f.event === 'chat.postMessage' && f.payload.message.content === 'for everyone');
+    const texts = (frames: unknown[]) => frames.map((f) => JSON.stringify(f)).filter((t) => t.includes('for the service only') || t.includes('down for bob only'));
+    assert.deepEqual(texts(natLive.frames), [], 'native member: nothing live');
+    assert.deepEqual(texts(carolAir.frames), [], 'AirSend member: nothing live');
+    assert.ok(!bobAir.frames.some((f) => JSON.stringify(f).includes('for the service only')), 'a named recipient does not see the message the service holds');
+
+    const natSees = await history(nat, run);
+    assert.ok(natSees.includes('for everyone'));
+    assert.ok(!natSees.includes('up for the service only') && !natSees.includes('down for bob only'), 'native member: nothing in history');
+    const carolSees = await history(carol, run);
+    assert.ok(!carolSees.includes('up for the service only') && !carolSees.includes('down for bob only'), 'AirSend member: nothing in history');
+    const bobSees = await history(bob, run);
+    assert.ok(bobSees.includes('down for bob only') && !bobSees.includes('up for the service only'));
+    assert.ok((await history(alice, run)).includes('up for the service only'), 'the author keeps their message');
+    const svcSees = await history(svc, run);
+    assert.ok(svcSees.includes('up for the service only') && svcSees.includes('down for bob only'), 'the service sees both');
+  } finally {
+    await Promise.all([s.close(), a.close(), natLive.close(), carolAir.close(), bobAir.close()]);
+  }
+});
+
 test('a service sends only to its channels and their members; it receives only its channels', async () => {
   const s = await MoobiusClient.service(srv.url, KEY);
   const [a, b, c] = await connectUsers();
@@ -159,6 +204,10 @@ test('no service connected: delivered to the named recipients directly; the serv
   }
   await sleep(150);
   assert.equal(c.of('message_down').length, 0, 'only the named recipient');
+  // The core enforces it for every dialect: the service's user and the recipient have it in history, other members do not.
+  for (const [u, sees] of [[bob, true], [svc, true], [carol, false], [nat, false]] as const) {
+    assert.equal((await history(u, run)).includes('missed one'), sees, `history of ${u.username}`);
+  }
 
   const s2 = await MoobiusClient.service(srv.url, KEY);
   for (const id of missed) await s2.next((f) => f.type === 'message_up' && f.body.message_id === id);

@@ -71,10 +71,13 @@ test('message_up text: copy with the new message id; message_down to the named r
   assert.equal(d.of('message_down').length, 0, 'a non-member receives nothing');
   assert.equal(a.of('message_down').length, 0, 'the sender has its copy');
 
-  // Persisted as an ordinary Herald message of the space.
-  const listed = await api<{ messages: { uuid: string; content: string }[] }>(srv.url, 'GET', `/api/v1/spaces/${ch.id}/messages`, carol.token);
-  assert.equal(listed.body.messages[0].uuid, copy.body.context.message_id);
-  assert.equal(listed.body.messages[0].content, 'this is an example message');
+  // Persisted as a Herald message of the space restricted to sender and recipients: in their history only.
+  const listed = async (u: { token: string }) => (await api<{ messages: { uuid: string; content: string }[] }>(srv.url, 'GET', `/api/v1/spaces/${ch.id}/messages`, u.token)).body.messages;
+  const [first] = await listed(bob);
+  assert.equal(first.uuid, copy.body.context.message_id);
+  assert.equal(first.content, 'this is an example message');
+  assert.equal((await listed(alice))[0].uuid, copy.body.context.message_id);
+  assert.ok(!(await listed(carol)).some((m) => m.uuid === copy.body.context.message_id), 'not in the history of a member who is not a recipient');
   await Promise.all([a, b, c, d].map((x) => x.close()));
 });
 

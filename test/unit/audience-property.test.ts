@@ -1,9 +1,9 @@
-// Property: whatever sequence of joins, leaves, kicks, messages and deletes happens, a user receives an
-// event (live, as a node resolves it, or later from the log's feed) exactly when they were in its audience
-// at the time. The commands run through the real command table on an in-memory SQLite store; a real Gateway
-// (membership index kept by the event stream, local delivery index) holds one live cursor per user, and an
-// independent model in this file tracks who is a member of what, which commands must succeed, and who
-// must receive each event.
+// Property: whatever sequence of joins, leaves, kicks, messages (some restricted to an audience) and deletes
+// happens, a user receives an event (live, as a node resolves it, or later from the log's feed) exactly when
+// they were in its audience at the time. The commands run through the real command table on an in-memory
+// SQLite store; a real Gateway (membership index kept by the event stream, local delivery index) holds one
+// live cursor per user, and an independent model in this file tracks who is a member of what, which commands
+// must succeed, and who must receive each event.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -36,7 +36,7 @@ type Op =
   | { kind: 'join'; space: number; actor: Who; target: number; role: 'manager' | 'member' | 'reader' }
   | { kind: 'leave'; space: number; user: Who }
   | { kind: 'kick'; space: number; actor: Who; target: Who }
-  | { kind: 'post'; space: number; author: Who; mention: { user: number; byId: boolean } | 'all' | null }
+  | { kind: 'post'; space: number; author: Who; mention: { user: number; byId: boolean } | 'all' | null; audience: Who[] | null }
   | { kind: 'delete'; message: number; actor: Who }
   | { kind: 'readAll'; space: number; user: Who };
 
@@ -56,6 +56,8 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       space: spaceIx,
       author: who,
       mention: fc.oneof(fc.constant(null), fc.constant('all' as const), fc.record({ user: userIx, byId: fc.boolean() })),
+      // A restricted message: its audience (members, or anyone: then refused) sees it, the rest of the space does not.
+      audience: fc.option(fc.array(who, { maxLength: 3 }), { nil: null, freq: 3 }),
     }),
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('delete' as const), message: fc.nat({ max: 30 }), actor: who }) },
@@ -78,6 +80,8 @@ interface ModelMessage {
   /** null for system (bot) messages. */
   author: number | null;
   deleted: boolean;
+  /** Who may see it (author included); null: every member. */
+  audience: ReadonlySet<number> | null;
 }
 
 interface ExpectedEvent {
@@ -144,7 +148,7 @@ class Model {
         s.readThrough.delete(target);
         const bot = delivered[1];
         assert.ok(bot.type === 'message.created' && bot.data.message.author === null && bot.data.message.kind === 'bot', 'the join message is a bot message');
-        this.messages.push({ id: bot.data.message.id, space: s, author: null, deleted: false });
+        this.messages.push({ id: bot.data.message.id, space: s, author: null, deleted: false, audience: null });
       },
     };
   }
@@ -171,22 +175,31 @@ class Model {
     };
   }
 
-  post(s: ModelSpace, author: number, mention: Extract<Op, { kind: 'post' }>['mention']): Prediction {
+  /** The members who see a message now: all of them, or those of its audience. */
+  private seers(space: ModelSpace, audience: ReadonlySet<number> | null): Map<number, Role> {
+    return audience === null ? space.members : new Map([...space.members].filter(([id]) => audience.has(id)));
+  }
+
+  post(s: ModelSpace, author: number, mention: Extract<Op, { kind: 'post' }>['mention'], audienceIds: readonly number[] | null): Prediction {
     const role = s.members.get(author);
     if (!role) return { ok: false, code: 'not_found' };
     if (!POST.has(role)) return { ok: false, code: 'forbidden' };
-    const alerted = mention === null ? [] : mention === 'all' ? [...s.members.keys()] : s.members.has(this.userIds[mention.user]) ? [this.userIds[mention.user]] : [];
+    const audience = audienceIds === null ? null : new Set([...audienceIds, author]);
+    if (audience !== null && [...audience].some((id) => !s.members.has(id))) return { ok: false, code: 'bad_request' };
+    const seers = this.seers(s, audience);
+    const alerted = mention === null ? [] : mention === 'all' ? [...seers.keys()] : seers.has(this.userIds[mention.user]) ? [this.userIds[mention.user]] : [];
     // The message first, then the alerts that point at it.
-    const events: ExpectedEvent[] = [this.spaceEvent('message.created', s.members)];
+    const events: ExpectedEvent[] = [this.spaceEvent('message.created', seers)];
     events.push(...alerted.filter((id) => id !== author).map((id) => ({ type: 'alert.created', recipients: new Set([id]) })));
-    return { ok: true, events, apply: (result) => this.messages.push({ id: (result as { message: { id: number } }).message.id, space: s, author, deleted: false }) };
+    return { ok: true, events, apply: (result) => this.messages.push({ id: (result as { message: { id: number } }).message.id, space: s, author, deleted: false, audience }) };
   }
 
   delete(m: ModelMessage, actor: number): Prediction {
     const role = m.space.members.get(actor);
-    if (m.deleted || !role) return { ok: false, code: 'not_found' };
+    if (m.deleted || !role || (m.audience !== null && !m.audience.has(actor))) return { ok: false, code: 'not_found' };
     if (m.author !== actor && !MANAGE.has(role)) return { ok: false, code: 'forbidden' };
-    return { ok: true, events: [this.spaceEvent('message.deleted', m.space.members)], apply: () => (m.deleted = true) };
+    // Its audience as of now: members who left are no longer in it.
+    return { ok: true, events: [this.spaceEvent('message.deleted', this.seers(m.space, m.audience))], apply: () => (m.deleted = true) };
   }
 
   /** "Read all" changes the counts (one unread.updated to the reader) only when something was unread. */
@@ -194,7 +207,7 @@ class Model {
     if (!s.members.has(userId)) return { ok: false, code: 'not_found' };
     const inSpace = this.messages.filter((m) => m.space === s);
     const through = s.readThrough.get(userId) ?? 0;
-    if (!inSpace.some((m) => !m.deleted && m.author !== userId && m.id > through)) return { ok: true, events: [], apply: () => undefined };
+    if (!inSpace.some((m) => !m.deleted && m.author !== userId && m.id > through && (m.audience === null || m.audience.has(userId)))) return { ok: true, events: [], apply: () => undefined };
     const newest = Math.max(...inSpace.map((m) => m.id));
     return { ok: true, events: [{ type: 'unread.updated', recipients: new Set([userId]) }], apply: () => s.readThrough.set(userId, newest) };
   }
@@ -308,8 +321,9 @@ async function run(initial: { owner: number; members: number[] }, ops: readonly 
           const author = model.resolve(op.author, s);
           const m = op.mention;
           const content = m === null ? `hello ${step}` : m === 'all' ? `hey @all (${step})` : `hi @${m.byId ? ids[m.user] : usernames.get(ids[m.user])}, see a@b.com`;
-          prediction = model.post(s, author, m);
-          exec = () => call(commands, 'messages.post', asUser(author), { space_id: s.id, content });
+          const audience = op.audience === null ? null : op.audience.map((w) => model.resolve(w, s));
+          prediction = model.post(s, author, m, audience);
+          exec = () => call(commands, 'messages.post', asUser(author), { space_id: s.id, content, ...(audience === null ? {} : { audience }) });
           break;
         }
         case 'delete': {

@@ -287,6 +287,23 @@ describe('audienceOf', () => {
     assert.deepEqual(audienceOf(ev(space(3, 'open', 'direct'))), { space: 3, admins: true }, 'a direct space never goes to everyone');
   });
 
+  test('a restricted message: its events go to its audience only, and keep the message\'s space', () => {
+    const m: MessageView = { ...message(1, S), audience: [1, 2] };
+    const events: HeraldEvent[] = [
+      { type: 'message.created', data: { space: spaceSummary(S), message: m } },
+      { type: 'message.updated', data: { space: spaceSummary(S), message: m, actor_id: 1 } },
+      { type: 'message.deleted', data: { space: spaceSummary(S), message: m, actor_id: 1 } },
+      { type: 'message.read', data: { space: spaceSummary(S), message: m, user: user(2), at: 0 } },
+      { type: 'reaction.added', data: { message: m, user: user(2), emoji: '🎉' } },
+      { type: 'reaction.removed', data: { message: m, user: user(2), emoji: '🎉' } },
+      { type: 'attachment.deleted', data: { space: spaceSummary(S), space_id: S, message_ids: [1], message_uuids: ['m-1'], files: [file(2, S)], actor_id: 1, audience: [1, 2] } },
+    ];
+    for (const ev of events) {
+      assert.deepEqual(audienceOf(ev), { users: [1, 2] }, ev.type);
+      assert.equal(spaceOf(ev), S, `${ev.type}: the log's space_id and space filters still see the space`);
+    }
+  });
+
   test('custom events: the given space, or everyone for a broadcast', () => {
     const inSpace: HeraldEvent = { type: 'custom.app.ping', data: { space_id: 4, payload: { a: 1 }, actor_id: null } };
     const broadcast: HeraldEvent = { type: 'custom.app.ping', data: { space_id: null, payload: {}, actor_id: null } };

@@ -39,7 +39,7 @@ export const moobiusPlugin = dialectPlugin({
     await hub.load();
     const options = { timeoutSeconds: config.timeoutSeconds, maxPending: config.maxPending };
     const cluster = { isMember: (s: number, u: number) => host.membership.isMember(s, u), online: (ids: readonly number[]) => host.presence.online(ids) };
-    const userDeps = { host, renderer: userRenderer, serviceCovers: (c: Channel) => hub.covers(c, cluster), options: { ...options, rogerBurst: config.rogerBurst, rogerIntervalMs: config.rogerIntervalMs } };
+    const userDeps = { host, renderer: userRenderer, serviceCovers: (c: Channel) => hub.covers(c, cluster), serviceUsers: (c: Channel) => hub.usersFor(c), options: { ...options, rogerBurst: config.rogerBurst, rogerIntervalMs: config.rogerIntervalMs } };
     const serviceDeps = { host, renderer: serviceRenderer, hub, options };
     return {
       http: (app) => uploadRoute(app, host, host.files('files'), (key) => hub.find(key)),

@@ -90,7 +90,7 @@ export class MoobiusServiceSession extends MoobiusConnection implements LiveServ
   private async messageDown(f: FrameOf<'message_down'>): Promise<MoobiusCopy> {
     const rule = (c: Channel) => {
       if (!this.spaces.has(c.id)) throw new Refusal('forbidden', `this service does not run channel ${c.uuid}`);
-      return 'down' as const;
+      return { rule: 'down' as const, services: [] };
     };
     const m = await postBody(this.host.commands, this.actor, this.userId, this.directory, f.body, rule);
     return copyOk('message_down', f.request_id, { message: 'Message received', message_id: m.uuid });

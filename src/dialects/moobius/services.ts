@@ -141,6 +141,18 @@ export class ServiceHub {
     return elsewhere.length > 0 && (await w.online(elsewhere.map((e) => e.user_id))).size > 0;
   }
 
+  /**
+   * The users of the services configured for this channel that are members of it, connected or not: the
+   * audience a user's message adds so that the service receives it now or when it next connects.
+   */
+  usersFor(c: { id: number; uuid: string; members: ReadonlyMap<string, number> }): number[] {
+    const members = new Set(c.members.values());
+    return this.keys
+      .map((k) => k.entry)
+      .filter((e) => members.has(e.user_id) && (e.channels === undefined || e.channels.includes(c.uuid) || e.channels.includes(c.id)))
+      .map((e) => e.user_id);
+  }
+
   private note(s: LiveService): void {
     const p = s.position();
     if (p === null) return;

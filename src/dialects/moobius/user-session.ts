@@ -13,7 +13,7 @@ import type { Renderer } from '../render.js';
 import { MoobiusConnection, type SessionOptions } from './connection.js';
 import { Directory, type Channel } from './directory.js';
 import { Refusal, refusalOf, type FrameOf, type MoobiusFrame } from './frames.js';
-import { postBody, userSees, type DeliveryRule } from './post.js';
+import { postBody, userSees, type Delivery } from './post.js';
 import { copyHeartbeat, copyMessageUp, copyOk, type MoobiusCopy } from './render.js';
 
 export interface UserSessionDeps {
@@ -21,6 +21,8 @@ export interface UserSessionDeps {
   renderer: Renderer;
   /** Whether a channel service for the channel is connected (then user messages go to it only). */
   serviceCovers(channel: Channel): Promise<boolean>;
+  /** The users of the services configured for the channel (members of it): a user's message always reaches them. */
+  serviceUsers(channel: Channel): number[];
   options: SessionOptions & {
     /** roger per connection: a burst, then one per interval (each appends an event). */
     rogerBurst: number;
@@ -80,7 +82,8 @@ export class MoobiusUserSession extends MoobiusConnection {
   }
 
   private async messageUp(f: FrameOf<'message_up'>): Promise<MoobiusCopy> {
-    const m = await postBody(this.host.commands, this.actor, this.userId, this.directory, f.body, async (c): Promise<DeliveryRule> => ((await this.d.serviceCovers(c)) ? 'service' : 'direct'));
+    const rule = async (c: Channel): Promise<Delivery> => ({ rule: (await this.d.serviceCovers(c)) ? 'service' : 'direct', services: this.d.serviceUsers(c) });
+    const m = await postBody(this.host.commands, this.actor, this.userId, this.directory, f.body, rule);
     this.directory.remember(m.uuid, m.id);
     return copyMessageUp(f.request_id, m.uuid);
   }

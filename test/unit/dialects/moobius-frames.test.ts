@@ -3,7 +3,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkContent, parseFrame, Refusal, type MessageBodyIn } from '../../../src/dialects/moobius/frames.js';
-import { deliveryRule, userSees } from '../../../src/dialects/moobius/post.js';
+import { audienceFor, deliveryRule, userSees } from '../../../src/dialects/moobius/post.js';
 import { parseServices } from '../../../src/dialects/moobius/services.js';
 import { ConfigError } from '../../../src/config.js';
 import { message } from './fixtures.js';
@@ -62,6 +62,16 @@ describe('Moobius delivery rules', () => {
     assert.equal(userSees(m(undefined), A), true);
     assert.equal(deliveryRule(m({ delivery: 'sideways' })), null);
     assert.equal(userSees(m({ recipients: A, delivery: 'sideways' }), B), true, 'an unknown rule counts as none');
+  });
+});
+
+describe('Moobius audiences (enforced by the core for every dialect)', () => {
+  test('service: the services only; direct: the recipients and the services, [] everyone; down: the recipients, [] everyone', () => {
+    assert.deepEqual(audienceFor({ rule: 'service', services: [7] }, [3, 4]), [7]);
+    assert.deepEqual(audienceFor({ rule: 'direct', services: [7] }, [3]), [3, 7]);
+    assert.equal(audienceFor({ rule: 'direct', services: [7] }, []), null);
+    assert.deepEqual(audienceFor({ rule: 'down', services: [7] }, [3, 3]), [3]);
+    assert.equal(audienceFor({ rule: 'down', services: [] }, []), null);
   });
 });
 
