@@ -88,7 +88,7 @@ export async function startHerald(config: HeraldConfig = loadConfig(), log: Logg
     presenceChanged: (uid, online) => void ephemeral.presenceChanged(uid, online).catch(failed('presence')),
   });
   await gateway.start();
-  const auth = new Auth(config.jwtSecret, config.apiKey, config.tokenTtlSeconds, { find: (id, tokenIds) => store.read((r) => r.users.authState(id, tokenIds)) });
+  const auth = new Auth(config.jwtSecret, config.apiKey, config.tokenTtlSeconds, { find: (id, tokenIds) => store.readLatest((r) => r.users.authState(id, tokenIds)) });
   const commands = commandTable({
     runtime,
     ephemeral,

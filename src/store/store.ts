@@ -32,6 +32,11 @@ export interface Store {
   onAfterCommitError: (err: unknown) => void;
   /** Runs reads outside a transaction, once every write committed before the call is durable. */
   read<T>(fn: (r: Repo) => Promise<T>): Promise<T>;
+  /**
+   * Reads the latest committed state without waiting for it to be durable (up to one WAL flush sooner):
+   * only for checks whose result no client sees as data, such as authentication's read of the user.
+   */
+  readLatest<T>(fn: (r: Repo) => Promise<T>): Promise<T>;
   /** Identifies this log; a new database means positions from an old one mean nothing. */
   epoch(): Promise<string>;
   close(): Promise<void>;
@@ -168,6 +173,10 @@ class KyselyStore implements Store {
   async read<T>(fn: (r: Repo) => Promise<T>): Promise<T> {
     // Never show a reader what a power cut could still take back (a feed position it would resume from).
     if (this.wal !== null) await this.wal.settled();
+    return fn(new Repo(this.db));
+  }
+
+  readLatest<T>(fn: (r: Repo) => Promise<T>): Promise<T> {
     return fn(new Repo(this.db));
   }
 

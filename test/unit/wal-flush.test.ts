@@ -118,3 +118,16 @@ test('after a failed WAL flush, its writes and every later write fail as unavail
     );
   });
 });
+
+test('readLatest (authentication) does not wait for the flush; read does', async () => {
+  await withStore(async (store, gate) => {
+    const w = store.write((tx) => tx.setMeta('epoch', 'committed'));
+    await gate.asked(1);
+    assert.equal(await store.readLatest((r) => r.meta('epoch')), 'committed');
+    const read = store.read((r) => r.meta('epoch'));
+    assert.equal(await settledYet(read), false);
+    gate.calls[0].release();
+    assert.equal(await read, 'committed');
+    await w;
+  });
+});
