@@ -12,7 +12,7 @@ function workspaceAudience(spaceId: number, access: string): Audience {
  * carried in the event), never to the rest of the space; an unrestricted one's to the space.
  */
 function messageAudience(spaceId: number, audience: readonly number[] | undefined): Audience {
-  return audience === undefined ? { space: spaceId } : { users: [...audience] };
+  return audience === undefined ? { space: spaceId } : { users: [...audience], within: spaceId };
 }
 
 export function audienceOf(ev: HeraldEvent): Audience {
@@ -96,24 +96,10 @@ export function audienceOf(ev: HeraldEvent): Audience {
   }
 }
 
-/**
- * The space an event belongs to, for metrics, filters and the log's `space_id`: the audience's space, or
- * for a restricted message's events (addressed to users) the message's space.
- */
+/** The space an event belongs to, for metrics, filters and the log's `space_id` (also when it is addressed to users). */
 export function spaceOf(ev: HeraldEvent): number | null {
-  switch (ev.type) {
-    case 'message.created':
-    case 'message.updated':
-    case 'message.deleted':
-    case 'message.read':
-    case 'reaction.added':
-    case 'reaction.removed':
-      return ev.data.message.space_id;
-    case 'attachment.deleted':
-      return ev.data.space_id;
-    default:
-      return audienceOf(ev).space ?? null;
-  }
+  const a = audienceOf(ev);
+  return a.space ?? a.within ?? null;
 }
 
 /** Users who never receive this event even when in its audience (the typist, the user whose presence changed). */

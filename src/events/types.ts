@@ -31,6 +31,8 @@ export interface Audience {
   admins?: boolean;
   /** Everyone who shares at least one space with this user (profile changes). */
   peers_of?: number;
+  /** The space of an event addressed to some of its members only (a restricted message's): not an audience. */
+  within?: number;
 }
 
 interface E<T extends string, D> {

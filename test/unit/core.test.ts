@@ -299,7 +299,7 @@ describe('audienceOf', () => {
       { type: 'attachment.deleted', data: { space: spaceSummary(S), space_id: S, message_ids: [1], message_uuids: ['m-1'], files: [file(2, S)], actor_id: 1, audience: [1, 2] } },
     ];
     for (const ev of events) {
-      assert.deepEqual(audienceOf(ev), { users: [1, 2] }, ev.type);
+      assert.deepEqual(audienceOf(ev), { users: [1, 2], within: S }, ev.type);
       assert.equal(spaceOf(ev), S, `${ev.type}: the log's space_id and space filters still see the space`);
     }
   });
