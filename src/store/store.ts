@@ -3,7 +3,7 @@
 // so the event log's positions (head + 1 under the lock) follow commit order across every node. Writes
 // that queue up together commit together (group commit): one transaction, each write in its own
 // savepoint so a failing one fails alone, one fsync for all of them. On SQLite that fsync runs off the
-// main thread (wal-flush.ts) while the next batch executes.
+// main thread (wal-flush.ts) while the next batch's writes queue.
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
 import Database from 'better-sqlite3';
 import pg from 'pg';
@@ -43,6 +43,7 @@ export interface Store {
 }
 
 const WRITER_LOCK_KEY = 7_243_001;
+const FLUSH_FAILED = () => unavailable('the database could not sync its log to disk; restart Herald');
 /** At most this many queued writes share one transaction. */
 const MAX_BATCH = 256;
 
@@ -86,7 +87,7 @@ class KyselyStore implements Store {
   }
 
   write<T>(fn: (tx: Repo) => Promise<T>, afterCommit?: (result: T) => void): Promise<T> {
-    if (this.walFailed !== null) return Promise.reject(unavailable('the database could not sync its log to disk; restart Herald'));
+    if (this.walFailed !== null) return Promise.reject(FLUSH_FAILED());
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ fn, afterCommit: afterCommit as ((r: unknown) => void) | undefined, resolve: resolve as (v: unknown) => void, reject });
       if (this.writing) return;
@@ -103,7 +104,9 @@ class KyselyStore implements Store {
       // batch: fewer commits (each writes its dirty pages) for the same latency, since a write committed
       // now would wait for that flush and then for its own anyway. A full batch does not wait.
       if (this.wal !== null && this.queue.length < MAX_BATCH) await this.wal.settled();
-      await this.commitBatch(this.queue.splice(0, MAX_BATCH));
+      // After a failed flush a later one may "succeed" over pages the kernel dropped: commit nothing more.
+      if (this.walFailed !== null) for (const w of this.queue.splice(0)) w.reject(FLUSH_FAILED());
+      else await this.commitBatch(this.queue.splice(0, MAX_BATCH));
     }
     this.writing = false;
   }
@@ -151,7 +154,7 @@ class KyselyStore implements Store {
         // SQLite recovers from its WAL at the next start.
         this.walFailed ??= err;
         this.log?.error({ err }, 'sqlite: flushing the WAL failed; writes are refused until Herald restarts');
-        for (const w of batch) w.reject(unavailable('the database could not sync its log to disk; restart Herald'));
+        for (const w of batch) w.reject(FLUSH_FAILED());
       },
     );
   }

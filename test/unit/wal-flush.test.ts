@@ -101,7 +101,7 @@ test('the flushed descriptor is the WAL file SQLite writes', async () => {
   });
 });
 
-test('after a failed WAL flush, its writes and every later write fail as unavailable, and nothing is published', async () => {
+test('after a failed WAL flush, its writes, the queued ones and every later write fail as unavailable, and nothing is published', async () => {
   await withStore(async (store, gate) => {
     let published = false;
     const w = store.write(
@@ -109,8 +109,12 @@ test('after a failed WAL flush, its writes and every later write fail as unavail
       () => (published = true),
     );
     await gate.asked(1);
+    // Queued behind the failing flush: never committed, since a later flush could not vouch for it.
+    const queued = store.write((tx) => tx.setMeta('epoch', 'queued'));
     gate.calls[0].fail(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
     await assert.rejects(w, (e: unknown) => e instanceof HeraldError && e.code === 'unavailable');
+    await assert.rejects(queued, (e: unknown) => e instanceof HeraldError && e.code === 'unavailable');
+    assert.equal(await store.readLatest((r) => r.meta('epoch')), 'lost');
     assert.equal(published, false);
     await assert.rejects(
       store.write((tx) => tx.setMeta('epoch', 'later')),
