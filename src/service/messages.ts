@@ -57,9 +57,8 @@ export async function post(c: CommandContext, spaceId: number, input: PostInput)
     attachments.push(view);
   }
   const row = { uuid: newMessageUuid(), space_id: spaceId, author_id: c.actor.userId, kind: input.kind ?? (fileIds.length ? 'file' : 'message'), content: input.content, meta: input.meta ?? null, parent_id: input.parent_id ?? null, mentions_all: parseMentions(input.content).all, audience };
-  const id = await c.tx.messages.insert(row, c.now);
+  const id = await c.tx.messages.post(row, c.now);
   await c.tx.files.attach(id, fileIds);
-  await c.tx.spaces.touch(spaceId, c.now);
   const { mentioned, alerts } = await mentionTargets(c, spaceId, input.content, input.parent_id ?? null, audience);
   if (mentioned.length) await c.tx.messages.setMentions(id, mentioned);
   const message = await c.tx.messages.freshView(id, row, c.now, space.kind, attachments, mentioned, actorRef);
@@ -107,7 +106,6 @@ export async function remove(c: CommandContext, messageId: number): Promise<void
  * change it reports. Types (AirSend's): 1 a file was added to the space, 2 a user was added.
  */
 export async function botMessage(c: CommandContext, spaceId: number, type: 1 | 2, text: string): Promise<void> {
-  const id = await c.tx.messages.insert({ space_id: spaceId, author_id: null, kind: 'bot', content: text, meta: { type, bot_message: text } }, c.now);
-  await c.tx.spaces.touch(spaceId, c.now);
+  const id = await c.tx.messages.post({ space_id: spaceId, author_id: null, kind: 'bot', content: text, meta: { type, bot_message: text } }, c.now);
   await c.emit({ type: 'message.created', data: { message: (await c.tx.messages.view(id))!, space: (await c.tx.spaces.summary(spaceId))! } });
 }

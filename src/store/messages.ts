@@ -1,6 +1,6 @@
 // Messages: posts, edits, deletes, mentions, reactions, and the full snapshots events carry
 // (author, attachments, reactions, read receipts, mentions).
-import type { Selectable } from 'kysely';
+import { PostgresAdapter, type Selectable } from 'kysely';
 import { newMessageUuid } from '../core/ids.js';
 import type { DB } from './schema.js';
 import type { FileView, MessageKind, MessageView, SpaceKind, UserRef } from '../core/model.js';
@@ -36,9 +36,25 @@ export class MessageRepo {
   constructor(
     private readonly db: Db,
     private readonly users: UserRepo,
+    /** Marks a space active (`SpaceRepo.touch`): what posting a message also does. */
+    private readonly touchSpace: (spaceId: number, now: number) => Promise<void>,
   ) {}
 
-  async insert(m: NewMessage, now: number): Promise<number> {
+  /**
+   * Inserts a message and marks its space active. On PostgreSQL that is one statement (the touch as a
+   * data-modifying WITH): every statement of a post is a round trip under the writer lock. SQLite has no
+   * DML in WITH, and a statement there costs no round trip.
+   */
+  async post(m: NewMessage, now: number): Promise<number> {
+    if (!(this.db.getExecutor().adapter instanceof PostgresAdapter)) {
+      const id = await this.insert(m, now);
+      await this.touchSpace(m.space_id, now);
+      return id;
+    }
+    return this.insert(m, now, true);
+  }
+
+  async insert(m: NewMessage, now: number, touchingSpace = false): Promise<number> {
     const values = {
       uuid: m.uuid ?? newMessageUuid(),
       space_id: m.space_id,
@@ -54,7 +70,15 @@ export class MessageRepo {
       deleted: 0,
       restricted: m.audience ? 1 : 0,
     };
-    const { rows } = await runCompiled(this.db, 'messages.insert', Object.values(values), () => this.db.insertInto('messages').values(values).returning('id'));
+    const { rows } = touchingSpace
+      ? await runCompiled(this.db, 'messages.insertTouching', [now, m.space_id, ...Object.values(values)], () =>
+          this.db
+            .with('touched', (db) => db.updateTable('spaces').set({ last_active_at: now }).where('id', '=', m.space_id))
+            .insertInto('messages')
+            .values(values)
+            .returning('id'),
+        )
+      : await runCompiled(this.db, 'messages.insert', Object.values(values), () => this.db.insertInto('messages').values(values).returning('id'));
     if (!rows[0]) throw new Error('message insert returned no id');
     const id = n(rows[0].id);
     if (m.audience) await this.db.insertInto('message_audience').values(m.audience.map((user_id) => ({ message_id: id, user_id }))).execute();

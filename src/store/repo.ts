@@ -41,7 +41,7 @@ export class Repo {
     this.users = new UserRepo(db);
     this.spaces = new SpaceRepo(db, () => this.log.head());
     this.log = new EventLog(db, this.spaces);
-    this.messages = new MessageRepo(db, this.users);
+    this.messages = new MessageRepo(db, this.users, (id, now) => this.spaces.touch(id, now));
     this.reads = new ReadRepo(db);
     this.files = new FileRepo(db);
     this.actions = new ActionRepo(db);
