@@ -1,8 +1,6 @@
 // The Broker facade: what the MQTT and STOMP protocol sessions call. It owns no network code and
 // no framing; every call takes the Connection handle that connect() returned, and deliveries come
 // back through that connection's SessionSink. Timing is driven by tick(now) (or an unref'd ticker).
-import { SERVER } from '../core/actor.js';
-import type { AclDecision, AclGrant } from './acl.js';
 import {
   NEVER_EXPIRES,
   type ConnectRequest,
@@ -15,17 +13,18 @@ import {
   type SubscribeResult,
 } from './api.js';
 import { Core, type BrokerStats } from './core.js';
-import { createMessage, type BrokerMessage, type PublishInput } from './message.js';
+import type { BrokerMessage, PublishInput } from './message.js';
 import type { BrokerOptions } from './options.js';
 import { Outbound } from './outbound.js';
 import { Queues } from './queues.js';
 import { Registry } from './registry.js';
 import { Lifecycle, type ConnectResult } from './lifecycle.js';
+import { Publishing } from './publishing.js';
+import { revokeGrants } from './revocation.js';
 import { Subscriptions, type SubscribeOutcome } from './subscriptions.js';
 import { Router } from './router.js';
 import { Connection, Session } from './session.js';
 import type { BrokerStore } from './store.js';
-import { topicMatches, validateTopicName } from './topic.js';
 
 export interface SessionInfo {
   readonly online: boolean;
@@ -46,15 +45,12 @@ export class Broker {
   private readonly registry: Registry;
   private readonly lifecycle: Lifecycle;
   private readonly subs: Subscriptions;
+  private readonly publishing: Publishing;
   private ticker: NodeJS.Timeout | null = null;
   private reported = 0;
-  private readonly relay: ((message: BrokerMessage) => void) | undefined;
-  private readonly sharedStore: boolean;
   private readonly queueRoute: BrokerOptions['queueRoute'];
 
   constructor(opts: BrokerOptions) {
-    this.relay = opts.relay;
-    this.sharedStore = opts.sharedStore === true;
     this.core = new Core(opts);
     this.store = opts.store;
     this.out = new Outbound(this.core);
@@ -63,7 +59,8 @@ export class Broker {
     this.queues = new Queues(this.core, opts.queueRoute ? (q, on) => opts.queueRoute!.serving(q, on) : undefined);
     this.registry = new Registry(this.core, this.router);
     this.subs = new Subscriptions(this.core, this.store, this.registry, this.router, this.queues, () => this.reportDelivered());
-    this.lifecycle = new Lifecycle(this.core, this.store, this.registry, this.queues, (input, from) => this.route(input, from), opts.assignClientId);
+    this.publishing = new Publishing(this.core, this.router, this.queues, opts.relay, opts.sharedStore === true, opts.queueRoute, () => this.reportDelivered());
+    this.lifecycle = new Lifecycle(this.core, this.store, this.registry, this.queues, (input, from) => this.publishing.route(input, from), opts.assignClientId);
   }
 
   /** Loads stored sessions and queues; call once, before the first connect. */
@@ -158,21 +155,8 @@ export class Broker {
    * give the PUBLISH packet id: a repeat before pubrel() is reported `duplicate` and not delivered
    * again (§4.3.3). Resolves once the store holds what the publish changed (then PUBACK / PUBREC).
    */
-  async publish(conn: Connection | null, input: PublishInput, opts: { packetId?: number } = {}): Promise<PublishResult> {
-    const s = conn ? conn.session : null;
-    if (conn && !conn.active) return { ok: false, reason: 'no_session', message: 'the connection no longer holds the session' };
-    const bad = validateTopicName(input.topic, this.core.limits.topic);
-    if (bad) return { ok: false, reason: 'topic_name_invalid', message: bad.message };
-    const d = await this.core.acl.authorizePublish(s ? s.principal : SERVER, input.topic, 'topic');
-    if (conn && !conn.active) return { ok: false, reason: 'no_session', message: 'the connection no longer holds the session' };
-    if (!d.allow) return denied(d);
-    const qos2 = s !== null && input.qos === 2 && opts.packetId !== undefined;
-    if (qos2) {
-      if (s.incoming.has(opts.packetId!)) return { ok: true, matched: 0, duplicate: true };
-      s.incoming.add(opts.packetId!);
-      this.core.writes.push({ op: 'incoming.put', clientId: s.clientId, packetId: opts.packetId! });
-    }
-    return this.route(input, s);
+  publish(conn: Connection | null, input: PublishInput, opts: { packetId?: number } = {}): Promise<PublishResult> {
+    return this.publishing.publish(conn, input, opts);
   }
 
   /** PUBREL for an incoming QoS 2 packet id; false when unknown (PUBCOMP 0x92). */
@@ -218,70 +202,20 @@ export class Broker {
    * A message published on another node of the cluster (the bus relay): routed to this node's
    * subscribers as a server publish, and kept as this node's retained copy when it is one.
    */
-  async deliverRemote(message: BrokerMessage): Promise<number> {
-    return this.deliver(message, null, this.sharedStore);
-  }
-
-  private async route(input: PublishInput, from: Session | null): Promise<PublishResult> {
-    const message = createMessage(input, from ? from.clientId : null, this.core.now());
-    if (this.relay) {
-      try {
-        this.relay(message);
-      } catch {
-        this.core.drop('sink_error');
-      }
-    }
-    const matched = await this.deliver(message, from);
-    return { ok: true, matched, duplicate: false, ...(this.relay ? { relayed: true } : {}) };
-  }
-
-  /** Routes to this node's subscribers (and keeps a retained copy); resolves with the copies handed out. */
-  private async deliver(message: BrokerMessage, from: Session | null, stored = false): Promise<number> {
-    const before = this.core.writes.pushed;
-    // `stored`: the publishing node already wrote the retained message to the shared store.
-    if (message.retain && !stored) {
-      // §3.3.1.3: an empty payload clears the retained message; the message itself is still delivered.
-      if (message.payload.length === 0) this.core.writes.push({ op: 'retained.delete', topic: message.topic });
-      else this.core.writes.push({ op: 'retained.put', message });
-    }
-    const matched = this.router.fanout(message, from);
-    this.core.stats.published++;
-    this.core.metrics.published?.(matched);
-    this.reportDelivered();
-    if (this.core.writes.pushed !== before) await this.core.writes.settled();
-    return matched;
+  deliverRemote(message: BrokerMessage): Promise<number> {
+    return this.publishing.deliverRemote(message);
   }
 
   // ---- queues (STOMP /queue/...) --------------------------------------------------------------------
 
   /** Sends to a queue: one consumer gets it. Refused with quota_exceeded when the queue is full. */
-  async send(conn: Connection | null, queue: string, input: Omit<PublishInput, 'topic'>): Promise<PublishResult> {
-    const s = conn ? conn.session : null;
-    if (conn && !conn.active) return { ok: false, reason: 'no_session', message: 'the connection no longer holds the session' };
-    const bad = validateTopicName(queue, this.core.limits.topic);
-    if (bad) return { ok: false, reason: 'topic_name_invalid', message: bad.message };
-    const d = await this.core.acl.authorizePublish(s ? s.principal : SERVER, queue, 'queue');
-    if (!d.allow) return denied(d);
-    const message = createMessage({ ...input, topic: queue, retain: false }, s ? s.clientId : null, this.core.now());
-    // A cluster: without a consumer here, one node that has consumers gets it; with none anywhere it waits here.
-    if (this.queueRoute && !this.queues.hasConsumers(queue) && (await this.queueRoute.offer(queue, message))) {
-      this.core.stats.published++;
-      return { ok: true, matched: 1, duplicate: false, relayed: true };
-    }
-    const r = this.queues.send(queue, message);
-    if (!r.ok) return { ok: false, reason: 'quota_exceeded', message: `queue ${queue} is full` };
-    this.core.stats.published++;
-    this.reportDelivered();
-    await this.core.writes.settled();
-    return { ok: true, matched: 1, duplicate: false };
+  send(conn: Connection | null, queue: string, input: Omit<PublishInput, 'topic'>): Promise<PublishResult> {
+    return this.publishing.send(conn, queue, input);
   }
 
   /** A queue message another node handed over (QueueRouter.serve): taken only while this node has consumers. */
   acceptQueued(queue: string, message: BrokerMessage): boolean {
-    if (!this.queues.hasConsumers(queue)) return false;
-    const r = this.queues.send(queue, message);
-    this.reportDelivered();
-    return r.ok;
+    return this.publishing.acceptQueued(queue, message);
   }
 
   /** STOMP ACK of a queue delivery (its packetId is the tag); false when the tag is unknown. */
@@ -307,33 +241,7 @@ export class Broker {
    * With no access/subject/namespace, cuts every subscription of the user.
    */
   revoke(req: RevokeRequest): RevokeResult[] {
-    const all = req.access === undefined && req.subject === undefined && req.namespace === undefined;
-    const hit = (grants: readonly AclGrant[]) =>
-      all || grants.some((g) => (req.access === undefined || g.access === req.access) && (req.subject === undefined || g.subject === req.subject) && (req.namespace === undefined || g.namespace === req.namespace));
-    const results: RevokeResult[] = [];
-    for (const s of this.registry.ofUser(req.userId)) {
-      const keys: string[] = [];
-      for (const sub of [...s.subs.values()]) {
-        if (!hit(sub.record.grants)) continue;
-        this.registry.unsubscribe(s, sub);
-        keys.push(sub.key);
-      }
-      for (const c of [...s.consumers.values()]) {
-        if (!hit(c.grants)) continue;
-        this.queues.unsubscribe(c);
-        keys.push(c.key);
-      }
-      if (keys.length === 0) continue;
-      const remaining = [...s.subs.values()];
-      this.out.purge(s, (topic) => remaining.some((sub) => topicMatches(sub.inner, topic)));
-      this.registry.persist(s);
-      results.push({ clientId: s.clientId, keys });
-      try {
-        s.sink?.revoked(keys, req.reason ?? 'access revoked');
-      } catch {
-        this.core.drop('sink_error');
-      }
-    }
+    const results = revokeGrants(this.core, this.registry, this.queues, this.out, req);
     this.reportDelivered();
     return results;
   }
@@ -406,8 +314,4 @@ export class Broker {
       this.core.metrics.delivered?.(d);
     }
   }
-}
-
-function denied(d: AclDecision & { allow: false }): PublishResult {
-  return { ok: false, reason: d.reason === 'invalid' ? 'topic_name_invalid' : 'not_authorized', message: d.message };
 }
