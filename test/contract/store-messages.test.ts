@@ -8,6 +8,24 @@ import { T0, withStore, addUsers, addSpace, sorted, storeContract } from './stor
 
 await storeContract((factory) => {
   // -- messages -------------------------------------------------------------------------------------
+  test('messages: a post inserts the message and marks its space active (one statement on PostgreSQL)', async () => {
+    await withStore(factory, async ({ store }) => {
+      const [a, b] = await addUsers(store, 'pa', 'pb');
+      const s = await addSpace(store, a, [b]);
+      const other = await addSpace(store, b, [], 'other');
+      const before = await store.read((r) => r.spaces.summary(other));
+      const ids = await store.write(async (tx) => [
+        await tx.messages.post({ space_id: s, author_id: a.id, kind: 'message', content: 'first' }, T0 + 50),
+        await tx.messages.post({ space_id: s, author_id: b.id, kind: 'message', content: 'second', audience: [a.id, b.id] }, T0 + 60),
+      ]);
+      const views = await store.read((r) => r.messages.views(ids));
+      assert.deepEqual(views.map((v) => [v.content, v.created_at, v.author?.id]), [['first', T0 + 50, a.id], ['second', T0 + 60, b.id]]);
+      assert.deepEqual(views[1].audience, sorted([a.id, b.id]));
+      assert.equal((await store.read((r) => r.spaces.summary(s)))?.last_active_at, T0 + 60);
+      assert.equal((await store.read((r) => r.spaces.summary(other)))?.last_active_at, before?.last_active_at, 'only the posted-to space is touched');
+    });
+  });
+
   test('messages: snapshot carries author, ordered attachments, reactions, receipts and mentions', async () => {
     await withStore(factory, async ({ store }) => {
       const [a, b, c] = await addUsers(store, 'ma', 'mb', 'mc');
