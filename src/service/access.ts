@@ -74,11 +74,17 @@ export class Access {
     return this.tx.messages.visibleTo(row, userId);
   }
 
-  /** A file of a space the actor may `action` in. */
+  /**
+   * A file of a space the actor may `action` in. A file attached only to restricted messages is theirs:
+   * outside their audiences (its uploader aside) it is not found.
+   */
   async file(fileId: number, action: SpaceAction) {
     const file = await this.tx.files.get(fileId);
     if (!file || file.deleted) throw notFound('file');
-    return { file, ...(await this.space(file.space_id, action).catch(renamed('file'))) };
+    const access = await this.space(file.space_id, action).catch(renamed('file'));
+    const { userId } = this.actor;
+    if (userId !== null && file.uploaded_by !== userId && (await this.tx.files.onlyOnMessagesHiddenFrom(fileId, userId))) throw notFound('file');
+    return { file, ...access };
   }
 
   /** A content of a workspace the actor may `action` in (deleted ones only when `allowDeleted`). */

@@ -57,6 +57,22 @@ export class FileRepo {
     return r ? { ...toFile(r), storage_key: r.storage_key, deleted: bool(r.deleted) } : null;
   }
 
+  /**
+   * Whether a file is an attachment of restricted messages only, none of whose audiences holds `userId`:
+   * its bytes are then as private as those messages. A file on no message, or on any unrestricted one, is
+   * the space's.
+   */
+  async onlyOnMessagesHiddenFrom(fileId: number, userId: number): Promise<boolean> {
+    const rows = await this.db
+      .selectFrom('message_files as mf')
+      .innerJoin('messages as m', 'm.id', 'mf.message_id')
+      .select(['m.restricted'])
+      .select((eb) => eb.exists(eb.selectFrom('message_audience as a').select('a.user_id').whereRef('a.message_id', '=', 'm.id').where('a.user_id', '=', userId)).as('listed'))
+      .where('mf.file_id', '=', fileId)
+      .execute();
+    return rows.length > 0 && rows.every((r) => bool(r.restricted) && !r.listed);
+  }
+
   async attach(messageId: number, fileIds: readonly number[]): Promise<void> {
     if (fileIds.length === 0) return;
     await this.db

@@ -26,6 +26,20 @@ await storeContract((factory) => {
     });
   });
 
+  test('files: an attachment of restricted messages only is hidden from users outside all their audiences', async () => {
+    await withStore(factory, async ({ store }) => {
+      const [a, b, c] = await addUsers(store, 'fa', 'fb', 'fc');
+      const s = await addSpace(store, a, [b, c]);
+      const hidden = (fid: number, uid: number) => store.read((r) => r.files.onlyOnMessagesHiddenFrom(fid, uid));
+      const f = await store.write((tx) => tx.files.insert({ space_id: s, name: 'x.txt', mimetype: 'text/plain', size: 1, storage_key: 'kx', uploaded_by: a.id }, T0));
+      assert.equal(await hidden(f.id, c.id), false, 'on no message: the space\'s');
+      await store.write(async (tx) => tx.files.attach(await tx.messages.post({ space_id: s, author_id: a.id, kind: 'file', content: '', audience: [a.id, b.id] }, T0 + 1), [f.id]));
+      assert.deepEqual([await hidden(f.id, a.id), await hidden(f.id, b.id), await hidden(f.id, c.id)], [false, false, true]);
+      await store.write(async (tx) => tx.files.attach(await tx.messages.post({ space_id: s, author_id: a.id, kind: 'file', content: '' }, T0 + 2), [f.id]));
+      assert.equal(await hidden(f.id, c.id), false, 'also on an unrestricted message: the space\'s');
+    });
+  });
+
   test('messages: snapshot carries author, ordered attachments, reactions, receipts and mentions', async () => {
     await withStore(factory, async ({ store }) => {
       const [a, b, c] = await addUsers(store, 'ma', 'mb', 'mc');
