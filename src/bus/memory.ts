@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Delivered } from '../events/types.js';
 import type { Bus, BrokerRelay, BusOptions, ControlMessage, ControlPlane, EphemeralFanout, EventStream, PresenceManager, QueueRouter, RelayedBrokerMessage } from './bus.js';
+import { LocalCounts } from './local-counts.js';
 
 type Handler<T> = { node: MemoryBus; fn: (value: T) => void };
 
@@ -128,7 +129,7 @@ export class MemoryBackend {
 
 class MemoryPresence implements PresenceManager {
   /** This node's own counts, re-announced if its lease ever expired while it was alive (a long pause). */
-  readonly local = new Map<number, number>();
+  readonly local = new LocalCounts();
   readonly expiryHandlers = new Set<(ids: readonly number[]) => void>();
 
   constructor(
@@ -137,16 +138,13 @@ class MemoryPresence implements PresenceManager {
   ) {}
 
   async connect(userId: number): Promise<boolean> {
-    this.local.set(userId, (this.local.get(userId) ?? 0) + 1);
+    this.local.up(userId);
     const { before, after } = this.backend.add(this.node, userId, 1);
     return before === 0 && after > 0;
   }
 
   async disconnect(userId: number): Promise<boolean> {
-    const mine = (this.local.get(userId) ?? 0) - 1;
-    if (mine < 0) return false;
-    if (mine === 0) this.local.delete(userId);
-    else this.local.set(userId, mine);
+    if (!this.local.down(userId)) return false;
     const { before, after } = this.backend.add(this.node, userId, -1);
     return before > 0 && after === 0;
   }

@@ -9,6 +9,7 @@
 // one node that has them (a NATS queue group).
 import { StorageType, nanos, type KV, type KvEntry, type NatsConnection, type Subscription } from 'nats';
 import type { PresenceManager } from './bus.js';
+import { LocalCounts } from './local-counts.js';
 
 type Counts = Record<string, number>;
 
@@ -52,7 +53,7 @@ function parseCounts(e: KvEntry | null): Counts {
 
 export class NatsPresence implements PresenceManager {
   /** This node's connections per user: the truth it re-announces if its lease ever lapsed. */
-  private readonly local = new Map<number, number>();
+  private readonly local = new LocalCounts();
   private readonly handlers = new Set<(ids: readonly number[]) => void>();
   /** Nodes with a lease at the last listing. */
   private seen = new Set<string>();
@@ -99,17 +100,13 @@ export class NatsPresence implements PresenceManager {
   // ---- PresenceManager ------------------------------------------------------------------------------
 
   async connect(userId: number): Promise<boolean> {
-    const mine = (this.local.get(userId) ?? 0) + 1;
-    this.local.set(userId, mine);
+    this.local.up(userId);
     const { before, after } = await this.setMine(userId);
     return before === 0 && after > 0;
   }
 
   async disconnect(userId: number): Promise<boolean> {
-    const mine = (this.local.get(userId) ?? 0) - 1;
-    if (mine < 0) return false;
-    if (mine === 0) this.local.delete(userId);
-    else this.local.set(userId, mine);
+    if (!this.local.down(userId)) return false;
     const { before, after } = await this.setMine(userId);
     return before > 0 && after === 0;
   }

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { DB } from './schema.js';
 import type { FileView, LockView } from '../core/model.js';
 import { bool, n, type Db } from './db.js';
+import { visibleTo } from './visibility.js';
 
 type FileRow = Selectable<DB['files']>;
 
@@ -66,11 +67,11 @@ export class FileRepo {
     const rows = await this.db
       .selectFrom('message_files as mf')
       .innerJoin('messages as m', 'm.id', 'mf.message_id')
-      .select(['m.restricted'])
-      .select((eb) => eb.exists(eb.selectFrom('message_audience as a').select('a.user_id').whereRef('a.message_id', '=', 'm.id').where('a.user_id', '=', userId)).as('listed'))
+      .select(visibleTo('m', userId).as('visible'))
       .where('mf.file_id', '=', fileId)
       .execute();
-    return rows.length > 0 && rows.every((r) => bool(r.restricted) && !r.listed);
+    // SQLite answers 0/1, PostgreSQL a boolean.
+    return rows.length > 0 && rows.every((r) => !r.visible);
   }
 
   async attach(messageId: number, fileIds: readonly number[]): Promise<void> {

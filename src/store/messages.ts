@@ -7,6 +7,7 @@ import type { FileView, MessageKind, MessageView, SpaceKind, UserRef } from '../
 import { runCompiled } from './fast.js';
 import { bool, n, type Db } from './db.js';
 import { toFile } from './files.js';
+import { visibleTo } from './visibility.js';
 import type { UserRepo } from './users.js';
 
 export type MessageRow = Selectable<DB['messages']>;
@@ -135,15 +136,7 @@ export class MessageRepo {
     let q = this.db.selectFrom('messages').select('id').where('space_id', '=', spaceId).where('deleted', '=', 0);
     if (beforeId !== null) q = q.where('id', '<', beforeId);
     if (viewer === 'public') q = q.where('restricted', '=', 0);
-    else if (viewer !== 'all') {
-      const uid = viewer.user;
-      q = q.where((eb) =>
-        eb.or([
-          eb('restricted', '=', 0),
-          eb.exists(eb.selectFrom('message_audience as a').select('a.user_id').whereRef('a.message_id', '=', 'messages.id').where('a.user_id', '=', uid)),
-        ]),
-      );
-    }
+    else if (viewer !== 'all') q = q.where(visibleTo('messages', viewer.user));
     const ids = (await q.orderBy('id', 'desc').limit(limit).execute()).map((r) => n(r.id));
     return this.views(ids);
   }

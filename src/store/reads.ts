@@ -1,6 +1,8 @@
 // Read receipts, "all read" marks and unread counts of chat messages.
 import type { UnreadView } from '../core/model.js';
+import { sql } from 'kysely';
 import { n, type Db } from './db.js';
+import { visibleTo } from './visibility.js';
 
 export interface UnreadCount {
   space_id: number;
@@ -58,12 +60,7 @@ export class ReadRepo {
       .where('r.message_id', 'is', null)
       .where((eb) => eb.or([eb('msg.author_id', 'is', null), eb('msg.author_id', '!=', userId)]))
       // Restricted messages count only for their audience.
-      .where((eb) =>
-        eb.or([
-          eb('msg.restricted', '=', 0),
-          eb.exists(eb.selectFrom('message_audience as a').select('a.user_id').whereRef('a.message_id', '=', 'msg.id').whereRef('a.user_id', '=', 'm.user_id')),
-        ]),
-      )
+      .where(visibleTo('msg', sql.ref('m.user_id')))
       .groupBy('m.space_id')
       .execute();
     return rows.map((r) => ({ space_id: r.space_id, count: n(r.count), oldest_unread_id: n(r.oldest) }));

@@ -12,7 +12,7 @@ import { Directory, type Channel } from './directory.js';
 import { Refusal, type FrameOf, type MoobiusFrame } from './frames.js';
 import { postBody } from './post.js';
 import { copyHeartbeat, copyOk, type MoobiusCopy } from './render.js';
-import type { LiveService, Position, ServiceEntry, ServiceHub } from './services.js';
+import { runsChannel, type LiveService, type Position, type ServiceEntry, type ServiceHub } from './services.js';
 
 export interface ServiceSessionDeps {
   host: DialectHost;
@@ -51,10 +51,7 @@ export class MoobiusServiceSession extends MoobiusConnection implements LiveServ
 
   /** The spaces the service runs: its entry's channels that its user is a member of (all of them without a list). */
   private resolveSpaces(): void {
-    const wanted = this.entry.channels;
-    const mine = [...this.directory.channels()];
-    const runs = wanted === undefined ? mine : mine.filter((c) => wanted.includes(c.uuid) || wanted.includes(c.id));
-    this.spaces = new Set(runs.map((c) => c.id));
+    this.spaces = new Set([...this.directory.channels()].filter((c) => runsChannel(this.entry, c)).map((c) => c.id));
   }
 
   position(): Position | null {

@@ -46,6 +46,11 @@ export function parseServices(raw: string): ServiceEntry[] {
   return v;
 }
 
+/** Whether a service's entry names this channel (by uuid or space id), or names none: then it runs all its user's. */
+export function runsChannel(entry: { channels?: readonly (string | number)[] }, c: { id: number; uuid: string }): boolean {
+  return entry.channels === undefined || entry.channels.includes(c.uuid) || entry.channels.includes(c.id);
+}
+
 /** The hub's view of a connected service session. */
 export interface LiveService {
   readonly entry: ServiceEntry;
@@ -137,7 +142,7 @@ export class ServiceHub {
     for (const s of this.live.values()) if (s.spaces.has(c.id)) return true;
     const elsewhere = this.keys
       .map((k) => k.entry)
-      .filter((e) => !this.live.has(e.user_id) && w.isMember(c.id, e.user_id) && (e.channels === undefined || e.channels.includes(c.uuid) || e.channels.includes(c.id)));
+      .filter((e) => !this.live.has(e.user_id) && w.isMember(c.id, e.user_id) && runsChannel(e, c));
     return elsewhere.length > 0 && (await w.online(elsewhere.map((e) => e.user_id))).size > 0;
   }
 
@@ -149,7 +154,7 @@ export class ServiceHub {
     const members = new Set(c.members.values());
     return this.keys
       .map((k) => k.entry)
-      .filter((e) => members.has(e.user_id) && (e.channels === undefined || e.channels.includes(c.uuid) || e.channels.includes(c.id)))
+      .filter((e) => members.has(e.user_id) && runsChannel(e, c))
       .map((e) => e.user_id);
   }
 

@@ -10,6 +10,7 @@ import type { FileStorage } from '../../files/store.js';
 import { bearerToken } from '../../gateway/auth.js';
 import type { DialectHost } from '../plugin.js';
 import { Directory } from './directory.js';
+import { runsChannel } from './services.js';
 
 export const UPLOAD_PATH = '/moobius/upload';
 
@@ -40,8 +41,7 @@ export function uploadRoute(app: FastifyInstance, host: DialectHost, files: File
       await directory.load();
       const channel = await directory.channel(q.channel_id);
       if (channel === null) throw new HeraldError('not_found', `you are not a member of channel ${q.channel_id.slice(0, 64)} (or it does not exist)`);
-      const runs = service?.channels;
-      if (runs !== undefined && !runs.includes(channel.uuid) && !runs.includes(channel.id)) throw new HeraldError('forbidden', `this service does not run channel ${channel.uuid}`);
+      if (service !== null && !runsChannel(service, channel)) throw new HeraldError('forbidden', `this service does not run channel ${channel.uuid}`);
       // Permission is checked before any byte is read.
       await call(host.commands, 'files.check_upload', user, { space_id: channel.id });
       if (!req.isMultipart()) throw badRequest('send the file as multipart/form-data in a field named "file"');
