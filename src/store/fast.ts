@@ -1,9 +1,11 @@
 // Compiled once, run many times: the few statements every post runs skip kysely's builder and compiler
 // (~12-16% of the server's busy time in the 1-to-1 profile). A statement is named by its shape; the SQL
 // kysely compiled for it the first time is reused with the new parameters. One cache per dialect
-// adapter, so SQLite (`?`) and PostgreSQL (`$1`) texts never mix.
-import { CompiledQuery, type Compilable, type QueryResult } from 'kysely';
+// adapter, so SQLite (`?`) and PostgreSQL (`$1`) texts never mix. On PostgreSQL the texts also run as
+// named prepared statements (pg-pool.ts); better-sqlite3 reuses its prepared statements by text already.
+import { CompiledQuery, PostgresAdapter, type Compilable, type QueryResult } from 'kysely';
 import type { Db } from './db.js';
+import { prepareOnPostgres } from './pg-pool.js';
 
 const texts = new WeakMap<object, Map<string, string>>();
 
@@ -28,6 +30,7 @@ export async function runCompiled<R>(db: Db, shape: string, params: readonly unk
     }
     text = q.sql;
     cache.set(shape, text);
+    if (adapter instanceof PostgresAdapter) prepareOnPostgres(text);
   }
   return db.executeQuery<R>(CompiledQuery.raw(text, [...params]));
 }

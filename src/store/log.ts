@@ -33,13 +33,34 @@ export interface MembershipSnapshot {
  */
 const NEXT_POSITION = sql<number>`(select coalesce(max(h), 0) + 1 from (select max(id) as h from events union all select cast(value as bigint) as h from meta where key = 'pruned_through') as heads)`;
 
+type EventRow = { id: number; type: string; at: number; space_id: number | null; audience_space: number | null; audience_all: number; data: string };
+type RecipientRow = { event_id: number; user_id: number };
+
+/** Where a write started: restored when it fails, so its positions and its unsent rows are dropped. */
+export interface LogMark {
+  head: number | null;
+  events: number;
+  recipients: number;
+}
+
+/** Rows per multi-row INSERT (PostgreSQL binds at most 65,535 parameters; an event row has 7). */
+const ROWS_PER_INSERT = 1000;
+
 export class EventLog {
   /** Log head inside a write transaction: read once under the writer lock, then advanced locally. */
   private cachedHead: number | null = null;
+  /**
+   * With `deferAppends` (PostgreSQL's writer), appends after a transaction's first are held here and sent
+   * as multi-row INSERTs by `flushAppends`: before COMMIT, and before anything in the transaction reads
+   * the log. Every statement is a round trip under the writer lock there; the rows need none of their own.
+   */
+  private pendingEvents: EventRow[] = [];
+  private pendingRecipients: RecipientRow[] = [];
 
   constructor(
     private readonly db: Db,
     private readonly members: { peersOf(userId: number): Promise<number[]> },
+    private readonly deferAppends = false,
   ) {}
 
   // ---- meta -------------------------------------------------------------------------------------
@@ -53,13 +74,32 @@ export class EventLog {
   }
 
   // ---- positions ----------------------------------------------------------------------------------
-  /** The head as this transaction knows it, to restore when a write's savepoint is rolled back. */
-  headMark(): number | null {
-    return this.cachedHead;
+  /** The head and unsent rows as this transaction knows them, to restore when a write is rolled back. */
+  headMark(): LogMark {
+    return { head: this.cachedHead, events: this.pendingEvents.length, recipients: this.pendingRecipients.length };
   }
 
-  restoreHead(mark: number | null): void {
-    this.cachedHead = mark;
+  restoreHead(mark: LogMark): void {
+    this.cachedHead = mark.head;
+    this.pendingEvents.length = mark.events;
+    this.pendingRecipients.length = mark.recipients;
+  }
+
+  /** Sends the deferred appends (a no-op without `deferAppends`): one statement per 1,000 events. */
+  async flushAppends(): Promise<void> {
+    while (this.pendingEvents.length > 0 || this.pendingRecipients.length > 0) {
+      const events = this.pendingEvents.splice(0, ROWS_PER_INSERT);
+      const recipients = this.pendingRecipients.splice(0, ROWS_PER_INSERT * 3);
+      if (events.length > 0 && recipients.length > 0) {
+        // One round trip for both tables: the recipients' INSERT as a data-modifying WITH.
+        await this.db
+          .with('r', (db) => db.insertInto('event_recipients').values(recipients))
+          .insertInto('events')
+          .values(events)
+          .execute();
+      } else if (events.length > 0) await this.db.insertInto('events').values(events).execute();
+      else await this.db.insertInto('event_recipients').values(recipients).execute();
+    }
   }
 
   async head(): Promise<number> {
@@ -99,7 +139,8 @@ export class EventLog {
     } else {
       id = this.cachedHead + 1;
       const row = { id, ...fields };
-      await runCompiled(this.db, 'log.append', Object.values(row), () => this.db.insertInto('events').values(row));
+      if (this.deferAppends) this.pendingEvents.push(row);
+      else await runCompiled(this.db, 'log.append', Object.values(row), () => this.db.insertInto('events').values(row));
     }
     this.cachedHead = id;
 
@@ -109,13 +150,16 @@ export class EventLog {
     }
     if (audience.peers_of !== undefined) for (const uid of await this.members.peersOf(audience.peers_of)) explicit.add(uid);
     if (explicit.size) {
-      await this.db.insertInto('event_recipients').values([...explicit].map((user_id) => ({ event_id: id, user_id }))).execute();
+      const rows = [...explicit].map((user_id) => ({ event_id: id, user_id }));
+      if (this.deferAppends) this.pendingRecipients.push(...rows);
+      else await this.db.insertInto('event_recipients').values(rows).execute();
     }
     return { ...ev, id, at, space_id, audience, explicit: [...explicit] };
   }
 
   /** Logged events after `after`, as published (audience and explicit recipients): a node fills a gap in its stream from here. */
   async range(after: number, limit: number): Promise<Delivered[]> {
+    await this.flushAppends();
     const rows = await this.db.selectFrom('events').selectAll().where('id', '>', after).orderBy('id').limit(limit).execute();
     if (rows.length === 0) return [];
     const ids = rows.map((r) => n(r.id));
@@ -193,6 +237,7 @@ export class EventLog {
   private async page(userId: number, o: { after: number; before?: number; limit: number; newestFirst: boolean }): Promise<StoredEvent[]> {
     const { after, limit } = o;
     const before = o.before ?? Number.MAX_SAFE_INTEGER;
+    await this.flushAppends();
     const rows = await sql<{ id: number | string; type: string; at: number | string; space_id: number | null; data: string }>`
       select e.id, e.type, e.at, e.space_id, e.data from events e
       where e.id > ${after} and e.id < ${before} and e.id in (
@@ -210,6 +255,7 @@ export class EventLog {
 
   /** Drops events older than `before` (ms); returns the highest position that can no longer be resumed from. */
   async prune(before: number): Promise<number> {
+    await this.flushAppends();
     const r = await this.db.selectFrom('events').select((eb) => eb.fn.max('id').as('max')).where('at', '<', before).executeTakeFirst();
     const through = n(r?.max ?? 0);
     const current = n((await this.meta('pruned_through')) ?? 0);

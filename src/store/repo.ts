@@ -37,10 +37,14 @@ export class Repo {
   readonly calls: CallRepo;
   readonly inbox: InboxRepo;
 
-  constructor(readonly db: Db) {
+  /** `deferAppends`: the log holds appends until `log.flushAppends` (PostgreSQL's writer, see EventLog). */
+  constructor(
+    readonly db: Db,
+    opts: { deferAppends?: boolean } = {},
+  ) {
     this.users = new UserRepo(db);
     this.spaces = new SpaceRepo(db, () => this.log.head());
-    this.log = new EventLog(db, this.spaces);
+    this.log = new EventLog(db, this.spaces, opts.deferAppends);
     this.messages = new MessageRepo(db, this.users, (id, now) => this.spaces.touch(id, now));
     this.reads = new ReadRepo(db);
     this.files = new FileRepo(db);

@@ -13,7 +13,7 @@ import { dirname } from 'node:path';
 import type { DB } from './schema.js';
 import { migrationProvider, type Flavor } from './migrations.js';
 import { Repo } from './repo.js';
-import { resilientPool } from './pg-pool.js';
+import { StatementProbe, resilientPool } from './pg-pool.js';
 import { WalFlusher, type FlushFn } from './wal-flush.js';
 import { unavailable } from '../core/errors.js';
 
@@ -56,6 +56,9 @@ interface QueuedWrite {
 
 type Outcome = { ok: true; value: unknown } | { ok: false; err: unknown };
 
+/** A PostgreSQL batch must be undone and its writes run one by one (see `runPostgresBatch`). */
+class Redo extends Error {}
+
 class KyselyStore implements Store {
   private queue: QueuedWrite[] = [];
   private writing = false;
@@ -70,6 +73,8 @@ class KyselyStore implements Store {
     readonly flavor: Flavor,
     private readonly db: Kysely<DB>,
     private readonly log?: Pick<Logger, 'info' | 'warn' | 'error'>,
+    /** PostgreSQL: what the pool's statements did, so a batch knows whether a failed write changed it. */
+    private readonly probe: StatementProbe | null = null,
   ) {}
 
   /** From now on commits are made durable by `wal` (the connection must run with synchronous=NORMAL). */
@@ -112,35 +117,15 @@ class KyselyStore implements Store {
   }
 
   private async commitBatch(batch: QueuedWrite[]): Promise<void> {
-    const outcomes: Outcome[] = [];
+    let outcomes: Outcome[];
     try {
-      await this.db.transaction().execute(async (trx) => {
-        if (this.flavor === 'postgres') await sql`select pg_advisory_xact_lock(${WRITER_LOCK_KEY})`.execute(trx);
-        const tx = new Repo(trx);
-        // A lone write needs no savepoint: if it throws, the whole transaction rolls back.
-        if (batch.length === 1) return void outcomes.push({ ok: true, value: await batch[0].fn(tx) });
-        // On PostgreSQL each statement is a round trip under the writer lock: the release of one write's
-        // savepoint and the next one's savepoint go as one (parameterless, so multi-statement) query, and
-        // COMMIT releases the last. SQLite prepares one statement at a time and its savepoints cost ~1 µs.
-        const pg = this.flavor === 'postgres';
-        let open = false;
-        for (const w of batch) {
-          const head = tx.log.headMark();
-          await (pg && open ? sql`release savepoint w; savepoint w` : sql`savepoint w`).execute(trx);
-          open = pg;
-          try {
-            const value = await w.fn(tx);
-            if (!pg) await sql`release savepoint w`.execute(trx);
-            outcomes.push({ ok: true, value });
-          } catch (err) {
-            await sql`rollback to savepoint w`.execute(trx);
-            if (!pg) await sql`release savepoint w`.execute(trx);
-            tx.log.restoreHead(head);
-            outcomes.push({ ok: false, err });
-          }
-        }
-      });
+      outcomes = this.probe !== null ? await this.runPostgresBatch(batch, this.probe) : await this.runSqliteBatch(batch);
     } catch (err) {
+      if (err instanceof Redo) {
+        // A write failed after changing the transaction: each write again in a transaction of its own.
+        for (const w of batch) await this.commitBatch([w]);
+        return;
+      }
       // Nothing committed (the lone write threw, or the commit itself failed): every write fails with it.
       for (const w of batch) w.reject(err);
       return;
@@ -157,6 +142,66 @@ class KyselyStore implements Store {
         for (const w of batch) w.reject(FLUSH_FAILED());
       },
     );
+  }
+
+  /**
+   * SQLite: each write in its own savepoint (they cost ~1 µs there), so a failing one is undone alone. A
+   * lone write needs none: if it throws, the whole transaction rolls back.
+   */
+  private async runSqliteBatch(batch: QueuedWrite[]): Promise<Outcome[]> {
+    return this.db.transaction().execute(async (trx) => {
+      const tx = new Repo(trx);
+      if (batch.length === 1) return [{ ok: true, value: await batch[0].fn(tx) }];
+      const outcomes: Outcome[] = [];
+      for (const w of batch) {
+        const mark = tx.log.headMark();
+        await sql`savepoint w`.execute(trx);
+        try {
+          outcomes.push({ ok: true, value: await w.fn(tx) });
+        } catch (err) {
+          await sql`rollback to savepoint w`.execute(trx);
+          tx.log.restoreHead(mark);
+          outcomes.push({ ok: false, err });
+        }
+        await sql`release savepoint w`.execute(trx);
+      }
+      return outcomes;
+    });
+  }
+
+  /**
+   * PostgreSQL: every statement is a round trip under the writer lock, so a batch spends as few as it can.
+   * BEGIN and the lock go as one query; the log's appends are sent together before COMMIT (`deferAppends`);
+   * and there are no savepoints. A write that throws before changing anything (a refused permission, a bad
+   * reference: the usual failures, found by reads) fails alone and the batch goes on. One that throws after
+   * a change, or on a failed statement (the transaction is then aborted), throws `Redo`: the batch rolls
+   * back and each write runs again alone. That is rare, and costs one transaction per write of that batch.
+   */
+  private async runPostgresBatch(batch: QueuedWrite[], probe: StatementProbe): Promise<Outcome[]> {
+    return this.db.connection().execute(async (conn) => {
+      await sql.raw(`begin; select pg_advisory_xact_lock(${WRITER_LOCK_KEY})`).execute(conn);
+      try {
+        const tx = new Repo(conn, { deferAppends: true });
+        const outcomes: Outcome[] = [];
+        for (const w of batch) {
+          const mark = tx.log.headMark();
+          const changes = probe.changes;
+          try {
+            outcomes.push({ ok: true, value: await w.fn(tx) });
+          } catch (err) {
+            if (probe.changes !== changes) throw batch.length === 1 ? err : new Redo();
+            tx.log.restoreHead(mark);
+            outcomes.push({ ok: false, err });
+          }
+        }
+        await tx.log.flushAppends();
+        await sql`commit`.execute(conn);
+        return outcomes;
+      } catch (err) {
+        await sql`rollback`.execute(conn).catch(() => undefined);
+        throw err;
+      }
+    });
   }
 
   private settle(batch: QueuedWrite[], outcomes: Outcome[]): void {
@@ -252,8 +297,9 @@ export async function openStore(url: string, opts: StoreOptions = {}): Promise<S
   } else {
     // int8 (counts, bigint columns) as JS numbers: every value Herald stores fits in 2^53.
     pg.types.setTypeParser(20, (v: string) => Number(v));
-    const pool = resilientPool(url, { onError: (err) => opts.log?.warn({ err: err.message }, 'database connection lost; it is replaced on the next command') });
-    store = new KyselyStore('postgres', new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }), opts.log);
+    const probe = new StatementProbe();
+    const pool = resilientPool(url, { probe, onError: (err) => opts.log?.warn({ err: err.message }, 'database connection lost; it is replaced on the next command') });
+    store = new KyselyStore('postgres', new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }), opts.log, probe);
   }
   try {
     await store.migrate();

@@ -145,6 +145,35 @@ await storeContract((factory, options) => {
     });
   });
 
+  test('group commit: a write refused by the database (a unique violation) or refused before it changed anything fails alone', async () => {
+    await withStore(factory, async ({ store }) => {
+      const [a] = await addUsers(store, 'da');
+      const user = (name: string) => ({ username: name, email: `${name}@example.test`, password_hash: 'h', display_name: name });
+      const writes = Array.from({ length: 12 }, (_, i) =>
+        store.write(async (tx) => {
+          // 4: refused before any change (as a permission check is); 9: a statement the database refuses.
+          if (i === 4) throw new Error('refused early');
+          const ev = (await tx.append(custom(null, `d${i}`), T0)).id!;
+          await tx.users.insert(user(i === 9 ? 'da' : `d${i}`), T0);
+          // A read of the log inside the write sees the write's own appends.
+          assert.ok((await tx.feed(a.id, ev - 1, 10)).some((e) => e.id === ev), `write ${i} reads its own event`);
+          return ev;
+        }),
+      );
+      const settled = await Promise.allSettled(writes);
+      assert.deepEqual(
+        settled.map((s) => s.status),
+        settled.map((_, i) => (i === 4 || i === 9 ? 'rejected' : 'fulfilled')),
+      );
+      assert.match(String((settled[4] as PromiseRejectedResult).reason), /refused early/);
+      const ids = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+      assert.deepEqual(ids, range(1, 10), 'the others took contiguous positions, in queue order');
+      assert.deepEqual(await allEventIds(store), range(1, 10));
+      const kept = new Set((await store.read((r) => r.users.byUsername(Array.from({ length: 12 }, (_, i) => `d${i}`)))).map((u) => u.username));
+      assert.deepEqual(Array.from({ length: 12 }, (_, i) => kept.has(`d${i}`)), Array.from({ length: 12 }, (_, i) => i !== 4 && i !== 9));
+    });
+  });
+
   test(
     'log: concurrent writers on two nodes sharing one database keep positions contiguous and in commit order',
     { skip: options.multiNode ? false : 'this driver is single-node (no second Store on one database)' },
