@@ -56,7 +56,8 @@ export const DIALECTS: readonly DialectPlugin[] = [nativePlugin, tracimPlugin, a
 export async function startHerald(config: HeraldConfig = loadConfig(), log: Logger = pino({ level: config.logLevel }), dialects: readonly DialectPlugin[] = DIALECTS): Promise<Herald> {
   // Every dialect's settings are checked before anything opens.
   const sections = dialects.map((d) => readSection(d.name, d.config, config.env));
-  const store = await openStore(config.databaseUrl, { sqliteSynchronous: config.sqliteSynchronous, log: log.child({ component: 'store' }) });
+  // Without NATS this node is the database's only writer (a cluster needs NATS).
+  const store = await openStore(config.databaseUrl, { sqliteSynchronous: config.sqliteSynchronous, log: log.child({ component: 'store' }), singleNode: !config.natsUrl });
   const metrics = new Metrics();
   const failed = (stage: string) => (err: unknown) => {
     metrics.deliveryErrors.inc({ stage, dialect: '' });

@@ -6,6 +6,7 @@
 import { CompiledQuery, PostgresAdapter, type Compilable, type QueryResult } from 'kysely';
 import type { Db } from './db.js';
 import { prepareOnPostgres } from './pg-pool.js';
+import { keepsAccessCache } from './access-cache.js';
 
 const texts = new WeakMap<object, Map<string, string>>();
 
@@ -16,7 +17,14 @@ const texts = new WeakMap<object, Map<string, string>>();
  * A shape must compile to the same SQL whatever its parameter values (no `in` lists of varying length,
  * no optional columns: undefined is refused).
  */
-export async function runCompiled<R>(db: Db, shape: string, params: readonly unknown[], build: () => Compilable<R>): Promise<QueryResult<R>> {
+export async function runCompiled<R>(
+  db: Db,
+  shape: string,
+  params: readonly unknown[],
+  build: () => Compilable<R>,
+  /** The statement changes the writer's AccessCache only in ways its caller mirrors there itself (the touches). */
+  keepsCache = false,
+): Promise<QueryResult<R>> {
   // kysely leaves out a column whose value is undefined, which would change the statement's shape.
   if (params.includes(undefined)) throw new Error(`statement ${shape}: a parameter is undefined`);
   const adapter = db.getExecutor().adapter;
@@ -31,6 +39,7 @@ export async function runCompiled<R>(db: Db, shape: string, params: readonly unk
     text = q.sql;
     cache.set(shape, text);
     if (adapter instanceof PostgresAdapter) prepareOnPostgres(text);
+    if (keepsCache) keepsAccessCache(text);
   }
   return db.executeQuery<R>(CompiledQuery.raw(text, [...params]));
 }

@@ -9,6 +9,7 @@ import { bool, n, type Db } from './db.js';
 import { toFile } from './files.js';
 import { visibleTo } from './visibility.js';
 import type { UserRepo } from './users.js';
+import type { SpaceRepo } from './spaces.js';
 
 export type MessageRow = Selectable<DB['messages']>;
 
@@ -37,8 +38,8 @@ export class MessageRepo {
   constructor(
     private readonly db: Db,
     private readonly users: UserRepo,
-    /** Marks a space active (`SpaceRepo.touch`): what posting a message also does. */
-    private readonly touchSpace: (spaceId: number, now: number) => Promise<void>,
+    /** Marks a space active: what posting a message also does (`touched` when the insert did it). */
+    private readonly spaces: Pick<SpaceRepo, 'touch' | 'touched'>,
   ) {}
 
   /**
@@ -49,10 +50,12 @@ export class MessageRepo {
   async post(m: NewMessage, now: number): Promise<number> {
     if (!(this.db.getExecutor().adapter instanceof PostgresAdapter)) {
       const id = await this.insert(m, now);
-      await this.touchSpace(m.space_id, now);
+      await this.spaces.touch(m.space_id, now);
       return id;
     }
-    return this.insert(m, now, true);
+    const id = await this.insert(m, now, true);
+    this.spaces.touched(m.space_id, now);
+    return id;
   }
 
   async insert(m: NewMessage, now: number, touchingSpace = false): Promise<number> {
@@ -78,6 +81,7 @@ export class MessageRepo {
             .insertInto('messages')
             .values(values)
             .returning('id'),
+          true,
         )
       : await runCompiled(this.db, 'messages.insert', Object.values(values), () => this.db.insertInto('messages').values(values).returning('id'));
     if (!rows[0]) throw new Error('message insert returned no id');

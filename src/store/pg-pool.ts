@@ -36,21 +36,10 @@ export interface PoolOptions {
   /** Connection errors that no query was waiting for (logged; the pool replaces the client). */
   onError(err: Error): void;
   max?: number;
-  /** Counts the statements that may have changed a transaction's state (the writer's batches read it). */
-  probe?: StatementProbe;
+  /** Every statement sent, and every one that failed (the store's writer watches them: store.ts). */
+  onStatement?(text: string): void;
+  onStatementFailed?(): void;
 }
-
-/**
- * What the pool's statements may have done to the transaction they ran in: changed it (any statement but
- * a plain SELECT) or aborted it (any statement that failed; PostgreSQL then refuses the rest). Only the
- * writer changes data, so one count for the whole pool tells the writer whether a write that threw left
- * its transaction clean (it may go on without it) or not. A failed read elsewhere only makes it cautious.
- */
-export class StatementProbe {
-  changes = 0;
-}
-
-const PLAIN_SELECT = /^\s*select\b/i;
 
 /**
  * Statement texts run as named prepared statements (store/fast.ts registers the hot path's): PostgreSQL
@@ -80,13 +69,12 @@ export function resilientPool(url: string, opts: PoolOptions): PostgresPool {
       function query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
       function query<R>(sqlOrCursor: string | PostgresCursor<R>, parameters?: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
         if (typeof sqlOrCursor !== 'string') return (client.query as unknown as (c: PostgresCursor<R>) => PostgresCursor<R>)(sqlOrCursor);
-        const { probe } = opts;
-        if (probe && !PLAIN_SELECT.test(sqlOrCursor)) probe.changes++;
+        opts.onStatement?.(sqlOrCursor);
         const name = preparedNames.get(sqlOrCursor);
         const values = parameters as unknown[];
         const run = name === undefined ? client.query(sqlOrCursor, values) : client.query({ name, text: sqlOrCursor, values });
         return (run as unknown as Promise<PostgresQueryResult<R>>).catch((e: unknown) => {
-          if (probe) probe.changes++;
+          opts.onStatementFailed?.();
           throw mapped(e);
         });
       }

@@ -16,6 +16,7 @@ import { TagRepo } from './tags.js';
 import { SubscriptionRepo } from './subscriptions.js';
 import { CallRepo } from './calls.js';
 import { InboxRepo } from './inbox.js';
+import type { AccessCache } from './access-cache.js';
 
 export type { Db } from './db.js';
 export { bool, n } from './db.js';
@@ -37,15 +38,19 @@ export class Repo {
   readonly calls: CallRepo;
   readonly inbox: InboxRepo;
 
-  /** `deferAppends`: the log holds appends until `log.flushAppends` (PostgreSQL's writer, see EventLog). */
+  /**
+   * The writer's Repo (store.ts) takes `deferAppends`, where the log holds appends until `log.flushAppends`
+   * (PostgreSQL, see EventLog), and `accessCache` (one node; see access-cache.ts).
+   */
   constructor(
     readonly db: Db,
-    opts: { deferAppends?: boolean } = {},
+    opts: { deferAppends?: boolean; accessCache?: AccessCache | null } = {},
   ) {
-    this.users = new UserRepo(db);
-    this.spaces = new SpaceRepo(db, () => this.log.head());
+    const cache = opts.accessCache ?? null;
+    this.users = new UserRepo(db, cache);
+    this.spaces = new SpaceRepo(db, () => this.log.head(), cache);
     this.log = new EventLog(db, this.spaces, opts.deferAppends);
-    this.messages = new MessageRepo(db, this.users, (id, now) => this.spaces.touch(id, now));
+    this.messages = new MessageRepo(db, this.users, this.spaces);
     this.reads = new ReadRepo(db);
     this.files = new FileRepo(db);
     this.actions = new ActionRepo(db);

@@ -8,6 +8,7 @@ import type { SpaceRef } from '../core/content-model.js';
 import { bool, n, type Db } from './db.js';
 import { toUserRef } from './users.js';
 import { runCompiled } from './fast.js';
+import type { AccessCache } from './access-cache.js';
 
 /** What a permission check reads in one statement: the space, the user's role there, the user's snapshot. */
 export interface SpaceAccessRow {
@@ -47,6 +48,8 @@ export class SpaceRepo {
     private readonly db: Db,
     /** The event log's head: membership intervals are positions in it. */
     private readonly logHead: () => Promise<number>,
+    /** The writer's cache of `access` (null outside the writer, and in a cluster). */
+    private readonly cache: AccessCache | null = null,
   ) {}
 
   async insert(s: NewSpace, now: number): Promise<number> {
@@ -92,7 +95,13 @@ export class SpaceRepo {
   }
 
   async touch(id: number, now: number): Promise<void> {
-    await runCompiled(this.db, 'spaces.touch', [now, id], () => this.db.updateTable('spaces').set({ last_active_at: now }).where('id', '=', id));
+    await runCompiled(this.db, 'spaces.touch', [now, id], () => this.db.updateTable('spaces').set({ last_active_at: now }).where('id', '=', id), true);
+    this.touched(id, now);
+  }
+
+  /** Mirrors a touch made by another statement (a post's insert on PostgreSQL) in the writer's cache. */
+  touched(id: number, now: number): void {
+    this.cache?.touchSpace(id, now);
   }
 
   /** A space without its member list: what permission checks need, at a fixed cost whatever the space's size. */
@@ -106,6 +115,8 @@ export class SpaceRepo {
    * (a permission check, and a post's author, without three reads). Null when the space does not exist.
    */
   async access(spaceId: number, userId: number): Promise<SpaceAccessRow | null> {
+    const cached = this.cache?.get(spaceId, userId);
+    if (cached !== undefined) return cached;
     const { rows } = await runCompiled(this.db, 'spaces.access', [userId, userId, spaceId], () =>
       this.db
         .selectFrom('spaces as s')
@@ -140,7 +151,9 @@ export class SpaceRepo {
             is_admin: bool(r.u_is_admin!),
             last_active_at: n(r.u_last_active_at),
           };
-    return { space: toSummary(r), role: (r.m_role as Role | null) ?? null, user };
+    const found = { space: toSummary(r), role: (r.m_role as Role | null) ?? null, user };
+    this.cache?.put(spaceId, userId, found);
+    return found;
   }
 
   /** The full snapshot events carry, members included. */

@@ -13,7 +13,8 @@ import { dirname } from 'node:path';
 import type { DB } from './schema.js';
 import { migrationProvider, type Flavor } from './migrations.js';
 import { Repo } from './repo.js';
-import { StatementProbe, resilientPool } from './pg-pool.js';
+import { resilientPool } from './pg-pool.js';
+import { AccessCache } from './access-cache.js';
 import { WalFlusher, type FlushFn } from './wal-flush.js';
 import { unavailable } from '../core/errors.js';
 
@@ -59,6 +60,31 @@ type Outcome = { ok: true; value: unknown } | { ok: false; err: unknown };
 /** A PostgreSQL batch must be undone and its writes run one by one (see `runPostgresBatch`). */
 class Redo extends Error {}
 
+const PLAIN_SELECT = /^\s*select\b/i;
+
+/**
+ * What the writer learns from every statement the store runs (both drivers report them): how many may
+ * have changed data or failed (a failed statement aborts a PostgreSQL transaction), so a write that threw
+ * is known to have left its transaction clean or not; and the access cache sees every change. Only the
+ * writer changes data, so one count for the whole store is exact; a read failing elsewhere only makes
+ * the writer cautious.
+ */
+class StatementWatch {
+  changes = 0;
+
+  constructor(readonly cache: AccessCache | null) {}
+
+  seen(text: string): void {
+    if (PLAIN_SELECT.test(text)) return;
+    this.changes++;
+    this.cache?.observe(text);
+  }
+
+  failed(): void {
+    this.changes++;
+  }
+}
+
 class KyselyStore implements Store {
   private queue: QueuedWrite[] = [];
   private writing = false;
@@ -72,9 +98,8 @@ class KyselyStore implements Store {
   constructor(
     readonly flavor: Flavor,
     private readonly db: Kysely<DB>,
+    private readonly watch: StatementWatch,
     private readonly log?: Pick<Logger, 'info' | 'warn' | 'error'>,
-    /** PostgreSQL: what the pool's statements did, so a batch knows whether a failed write changed it. */
-    private readonly probe: StatementProbe | null = null,
   ) {}
 
   /** From now on commits are made durable by `wal` (the connection must run with synchronous=NORMAL). */
@@ -119,8 +144,10 @@ class KyselyStore implements Store {
   private async commitBatch(batch: QueuedWrite[]): Promise<void> {
     let outcomes: Outcome[];
     try {
-      outcomes = this.probe !== null ? await this.runPostgresBatch(batch, this.probe) : await this.runSqliteBatch(batch);
+      outcomes = this.flavor === 'postgres' ? await this.runPostgresBatch(batch) : await this.runSqliteBatch(batch);
     } catch (err) {
+      // Whatever the cache learnt in the rolled-back transaction may be gone.
+      this.watch.cache?.clear();
       if (err instanceof Redo) {
         // A write failed after changing the transaction: each write again in a transaction of its own.
         for (const w of batch) await this.commitBatch([w]);
@@ -150,15 +177,18 @@ class KyselyStore implements Store {
    */
   private async runSqliteBatch(batch: QueuedWrite[]): Promise<Outcome[]> {
     return this.db.transaction().execute(async (trx) => {
-      const tx = new Repo(trx);
+      const tx = new Repo(trx, { accessCache: this.watch.cache });
       if (batch.length === 1) return [{ ok: true, value: await batch[0].fn(tx) }];
       const outcomes: Outcome[] = [];
       for (const w of batch) {
         const mark = tx.log.headMark();
         await sql`savepoint w`.execute(trx);
+        const changes = this.watch.changes;
         try {
           outcomes.push({ ok: true, value: await w.fn(tx) });
         } catch (err) {
+          // What the cache learnt from the write's changes is rolled back with them.
+          if (this.watch.changes !== changes) this.watch.cache?.clear();
           await sql`rollback to savepoint w`.execute(trx);
           tx.log.restoreHead(mark);
           outcomes.push({ ok: false, err });
@@ -177,19 +207,19 @@ class KyselyStore implements Store {
    * a change, or on a failed statement (the transaction is then aborted), throws `Redo`: the batch rolls
    * back and each write runs again alone. That is rare, and costs one transaction per write of that batch.
    */
-  private async runPostgresBatch(batch: QueuedWrite[], probe: StatementProbe): Promise<Outcome[]> {
+  private async runPostgresBatch(batch: QueuedWrite[]): Promise<Outcome[]> {
     return this.db.connection().execute(async (conn) => {
       await sql.raw(`begin; select pg_advisory_xact_lock(${WRITER_LOCK_KEY})`).execute(conn);
       try {
-        const tx = new Repo(conn, { deferAppends: true });
+        const tx = new Repo(conn, { deferAppends: true, accessCache: this.watch.cache });
         const outcomes: Outcome[] = [];
         for (const w of batch) {
           const mark = tx.log.headMark();
-          const changes = probe.changes;
+          const changes = this.watch.changes;
           try {
             outcomes.push({ ok: true, value: await w.fn(tx) });
           } catch (err) {
-            if (probe.changes !== changes) throw batch.length === 1 ? err : new Redo();
+            if (this.watch.changes !== changes) throw batch.length === 1 ? err : new Redo();
             tx.log.restoreHead(mark);
             outcomes.push({ ok: false, err });
           }
@@ -244,11 +274,12 @@ class KyselyStore implements Store {
  * the server's CPU in the benchmark. Herald's queries come from a fixed set of builders, so the cache is
  * small; it is cleared if it ever grows past its bound (e.g. `in (...)` lists of many sizes).
  */
-function withStatementCache(database: Database.Database, max = 2000): SqliteDatabase {
+function withStatementCache(database: Database.Database, onStatement: (text: string) => void, max = 2000): SqliteDatabase {
   const cache = new Map<string, Database.Statement>();
   return {
     close: () => database.close(),
     prepare(text: string) {
+      onStatement(text); // kysely prepares each statement it runs, so this sees every one
       let stmt = cache.get(text);
       if (stmt === undefined) {
         if (cache.size >= max) cache.clear();
@@ -270,6 +301,11 @@ export interface StoreOptions {
   log?: Pick<Logger, 'info' | 'warn' | 'error'>;
   /** How the WAL file is flushed with `full` (tests replace it to observe the ordering); default fdatasync. */
   flushWal?: FlushFn;
+  /**
+   * PostgreSQL: this process is the database's only writer (no cluster), so the writer may cache what
+   * permission checks read (access-cache.ts). A SQLite store always is.
+   */
+  singleNode?: boolean;
 }
 
 /** Opens (and migrates) the store named by a `sqlite:<path>` or `postgres://` URL. */
@@ -293,13 +329,19 @@ export async function openStore(url: string, opts: StoreOptions = {}): Promise<S
     const synchronous = walOf !== null && pragma === 'normal' ? 'full' : pragma;
     const how = walOf !== null ? ' (WAL synced off the main thread before each answer)' : '';
     opts.log?.info({ synchronous, sqlite_pragma: pragma, journal_mode: database.pragma('journal_mode', { simple: true }) }, `sqlite store opened (synchronous=${synchronous})${how}`);
-    store = new KyselyStore('sqlite', new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }), opts.log);
+    const watch = new StatementWatch(new AccessCache());
+    const dialect = new SqliteDialect({ database: withStatementCache(database, (text) => watch.seen(text)) });
+    store = new KyselyStore('sqlite', new Kysely<DB>({ dialect }), watch, opts.log);
   } else {
     // int8 (counts, bigint columns) as JS numbers: every value Herald stores fits in 2^53.
     pg.types.setTypeParser(20, (v: string) => Number(v));
-    const probe = new StatementProbe();
-    const pool = resilientPool(url, { probe, onError: (err) => opts.log?.warn({ err: err.message }, 'database connection lost; it is replaced on the next command') });
-    store = new KyselyStore('postgres', new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }), opts.log, probe);
+    const watch = new StatementWatch(opts.singleNode ? new AccessCache() : null);
+    const pool = resilientPool(url, {
+      onStatement: (text) => watch.seen(text),
+      onStatementFailed: () => watch.failed(),
+      onError: (err) => opts.log?.warn({ err: err.message }, 'database connection lost; it is replaced on the next command'),
+    });
+    store = new KyselyStore('postgres', new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }), watch, opts.log);
   }
   try {
     await store.migrate();

@@ -6,6 +6,7 @@ import type { DB } from './schema.js';
 import type { User, UserRef } from '../core/model.js';
 import { bool, n, type Db } from './db.js';
 import { runCompiled } from './fast.js';
+import type { AccessCache } from './access-cache.js';
 
 type UserRow = Selectable<DB['users']>;
 
@@ -40,7 +41,11 @@ export function toUserRef(r: UserRow): UserRef {
 const toUser = (r: UserRow): User => ({ ...toUserRef(r), created_at: n(r.created_at), updated_at: n(r.updated_at), deleted: bool(r.deleted) });
 
 export class UserRepo {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** The writer's cache of permission reads, which holds user snapshots (null outside the writer). */
+    private readonly cache: AccessCache | null = null,
+  ) {}
 
   async insert(u: NewUser, now: number): Promise<User> {
     const row = await this.db
@@ -179,7 +184,8 @@ export class UserRepo {
   }
 
   async touch(id: number, now: number): Promise<void> {
-    await this.db.updateTable('users').set({ last_active_at: now }).where('id', '=', id).execute();
+    await runCompiled(this.db, 'users.touch', [now, id], () => this.db.updateTable('users').set({ last_active_at: now }).where('id', '=', id), true);
+    this.cache?.touchUser(id, now);
   }
 
   async setDeleted(id: number, deleted: boolean, now: number): Promise<void> {
