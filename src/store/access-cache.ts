@@ -8,7 +8,14 @@
 // unless it is one of the touches that keep it up to date themselves (`keepsAccessCache`). Any write that
 // fails clears it too, since what it changed was rolled back. So a new kind of write cannot leave it stale.
 import type { Role, SpaceSummary, UserRef } from '../core/model.js';
-import type { SpaceAccessRow } from './spaces.js';
+
+/** What a permission check reads in one statement: the space, the user's role there, the user's snapshot. */
+export interface SpaceAccessRow {
+  space: SpaceSummary;
+  role: Role | null;
+  /** Null when the user id names no account. */
+  user: UserRef | null;
+}
 
 /** A statement that may change data changes the cache if it names a cached table. */
 const CACHED_TABLES = /\b(spaces|members|users)\b/i;

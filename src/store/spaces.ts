@@ -8,15 +8,8 @@ import type { SpaceRef } from '../core/content-model.js';
 import { bool, n, type Db } from './db.js';
 import { toUserRef } from './users.js';
 import { runCompiled } from './fast.js';
-import type { AccessCache } from './access-cache.js';
+import type { AccessCache, SpaceAccessRow } from './access-cache.js';
 
-/** What a permission check reads in one statement: the space, the user's role there, the user's snapshot. */
-export interface SpaceAccessRow {
-  space: SpaceSummary;
-  role: Role | null;
-  /** Null when the user id names no account. */
-  user: UserRef | null;
-}
 
 const toSummary = (s: Selectable<DB['spaces']>): SpaceSummary => ({
   id: n(s.id),
