@@ -15,10 +15,13 @@ export class ReadRepo {
 
   /** False when the user had already read the message. */
   async addReceipt(messageId: number, userId: number, now: number): Promise<boolean> {
-    const exists = await this.db.selectFrom('read_receipts').select('message_id').where('message_id', '=', messageId).where('user_id', '=', userId).executeTakeFirst();
-    if (exists) return false;
-    await this.db.insertInto('read_receipts').values({ message_id: messageId, user_id: userId, read_at: now }).execute();
-    return true;
+    // One statement: the first receipt stays (its time is when the message was read).
+    const r = await this.db
+      .insertInto('read_receipts')
+      .values({ message_id: messageId, user_id: userId, read_at: now })
+      .onConflict((oc) => oc.columns(['message_id', 'user_id']).doNothing())
+      .executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
   }
 
   /** When the user read each of these messages (those they read one by one). */

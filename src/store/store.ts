@@ -26,7 +26,8 @@ export interface Store {
    * promise settles once the transaction committed durably. `afterCommit` runs then, in commit order (the
    * next transaction may already run meanwhile), so callers can publish in commit order. A throwing
    * `afterCommit` never fails the committed write: it is reported to `onAfterCommitError` and the result
-   * is returned.
+   * is returned. `fn` must do nothing but its work on `tx`: on PostgreSQL a batch in which a write failed
+   * after a change is rolled back and its writes run again, each alone (`runPostgresBatch`).
    */
   write<T>(fn: (tx: Repo) => Promise<T>, afterCommit?: (result: T) => void): Promise<T>;
   /** Where a throwing `afterCommit` is reported (the composition root logs and counts it). */
