@@ -1,9 +1,10 @@
 // The Store: one schema and one query layer (kysely) over two drivers, SQLite (default) and PostgreSQL.
 // Writes are serialised: one writer queue per process, plus a transaction-scoped advisory lock on Postgres,
 // so the event log's positions (head + 1 under the lock) follow commit order across every node. Writes
-// that queue up together commit together (group commit): one transaction, each write in its own
-// savepoint so a failing one fails alone, one fsync for all of them. On SQLite that fsync runs off the
-// main thread (wal-flush.ts) while the next batch's writes queue.
+// that queue up together commit together (group commit): one transaction in which a failing write fails
+// alone (a savepoint each on SQLite; on PostgreSQL, where each statement is a round trip, a redo when
+// needed), one fsync for all of them. On SQLite that fsync runs off the main thread (wal-flush.ts) while
+// the next batch's writes queue. The writer caches what permission checks read (access-cache.ts).
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
 import Database from 'better-sqlite3';
 import pg from 'pg';
@@ -22,7 +23,7 @@ export interface Store {
   readonly flavor: Flavor;
   /**
    * Runs `fn` in a write transaction (possibly shared with other writes queued at the same time: each runs
-   * in its own savepoint, in queue order, and a throwing `fn` rolls back only its own changes). The
+   * in queue order, and a throwing `fn` rolls back only its own changes). The
    * promise settles once the transaction committed durably. `afterCommit` runs then, in commit order (the
    * next transaction may already run meanwhile), so callers can publish in commit order. A throwing
    * `afterCommit` never fails the committed write: it is reported to `onAfterCommitError` and the result
