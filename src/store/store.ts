@@ -16,6 +16,7 @@ import { migrationProvider, type Flavor } from './migrations.js';
 import { Repo } from './repo.js';
 import { resilientPool } from './pg-pool.js';
 import { AccessCache } from './access-cache.js';
+import { NodeLock } from './node-lock.js';
 import { WalFlusher, type FlushFn } from './wal-flush.js';
 import { unavailable } from '../core/errors.js';
 
@@ -74,7 +75,13 @@ const PLAIN_SELECT = /^\s*select\b/i;
 class StatementWatch {
   changes = 0;
 
-  constructor(readonly cache: AccessCache | null) {}
+  constructor(public cache: AccessCache | null) {}
+
+  /** From now on the writer reads permissions from the database (the node may no longer be alone). */
+  dropCache(): void {
+    this.cache?.clear();
+    this.cache = null;
+  }
 
   seen(text: string): void {
     if (PLAIN_SELECT.test(text)) return;
@@ -93,6 +100,8 @@ class KyselyStore implements Store {
   private epochValue: string | null = null;
   /** SQLite with durable commits: flushes the WAL off the main thread (null: COMMIT is durable itself). */
   private wal: WalFlusher | null = null;
+  /** PostgreSQL: the lock that says which kind of node this is (node-lock.ts), released at close. */
+  nodeLock: NodeLock | null = null;
   /** Set when a WAL flush failed: nothing after it can be promised durable, so writes are refused. */
   private walFailed: unknown = null;
   onAfterCommitError: (err: unknown) => void = () => undefined;
@@ -268,6 +277,7 @@ class KyselyStore implements Store {
   async close(): Promise<void> {
     await this.wal?.close();
     await this.db.destroy();
+    await this.nodeLock?.close();
   }
 }
 
@@ -308,6 +318,8 @@ export interface StoreOptions {
    * permission checks read (access-cache.ts). A SQLite store always is.
    */
   singleNode?: boolean;
+  /** PostgreSQL: how long a starting node waits for the database's node lock (node-lock.ts); default 10 s. */
+  nodeLockWaitMs?: number;
 }
 
 /** Opens (and migrates) the store named by a `sqlite:<path>` or `postgres://` URL. */
@@ -344,6 +356,17 @@ export async function openStore(url: string, opts: StoreOptions = {}): Promise<S
       onError: (err) => opts.log?.warn({ err: err.message }, 'database connection lost; it is replaced on the next command'),
     });
     store = new KyselyStore('postgres', new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }), watch, opts.log);
+    try {
+      store.nodeLock = await NodeLock.take(url, opts.singleNode ? 'single' : 'cluster', opts.nodeLockWaitMs ?? 10_000);
+    } catch (e) {
+      await store.close();
+      throw e;
+    }
+    store.nodeLock.onLost = () => {
+      watch.dropCache();
+      // UNFINISHED: the lock is not taken again, so from now on another kind of node could start beside this one.
+      opts.log?.warn('lost the connection holding the node lock (single node or cluster): permission reads are no longer cached, and the lock is held again only after a restart');
+    };
   }
   try {
     await store.migrate();

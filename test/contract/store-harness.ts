@@ -22,12 +22,13 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export type Factory = () => Promise<Harness>;
+/** `peers`: the case opens other nodes on the database, so its first store runs as a cluster node too. */
+export type Factory = (o?: { peers?: boolean }) => Promise<Harness>;
 
 export const T0 = 1_700_000_000_000;
 
-export async function withStore(factory: Factory, fn: (h: Harness) => Promise<void>): Promise<void> {
-  const h = await factory();
+export async function withStore(factory: Factory, fn: (h: Harness) => Promise<void>, o?: { peers?: boolean }): Promise<void> {
+  const h = await factory(o);
   try {
     await fn(h);
   } finally {
@@ -212,12 +213,11 @@ export function postgresSkip(): Promise<string | undefined> {
   return pgSkip;
 }
 
-const postgres: Factory = async () => {
+const postgres: Factory = async (o) => {
   const { url, drop } = await pgRun.schema();
   const stores: Store[] = [];
-  // The first store runs as a single PostgreSQL node does (its writer caches permission reads); a peer,
-  // as a node of a cluster. A case with a peer must not check the first store's permissions after the
-  // peer changed spaces, members or users: no cluster runs a single node's cache.
+  // Without peers the store runs as a single PostgreSQL node does (its writer caches permission reads);
+  // with them every store is a cluster node (node-lock.ts lets no single node share a database).
   const open = async (singleNode: boolean) => {
     const s = await openStore(url, { singleNode });
     stores.push(s);
@@ -228,7 +228,7 @@ const postgres: Factory = async () => {
     await drop();
   };
   try {
-    return { store: await open(true), peer: () => open(false), close };
+    return { store: await open(!o?.peers), peer: () => open(false), close };
   } catch (err) {
     await close();
     throw err;

@@ -217,7 +217,7 @@ await storeContract((factory, options) => {
         assert.deepEqual(sorted(results.flat()), range(3, 42));
         for (const key of ['one', 'two']) assert.deepEqual(seen[key], sorted(seen[key]), `node ${key} published in position order`);
         assert.deepEqual(await allEventIds(other), range(1, 42));
-      });
+      }, { peers: true });
     },
   );
 });

@@ -112,7 +112,7 @@ await storeContract((factory) => {
         assert.deepEqual(await other.read((r) => r.users.authState(b.id, ['jti-3'])), { username: 'gen-b', deleted: true, generation: 0, revoked: true });
         assert.equal((await other.read((r) => r.users.authState(a.id, [])))?.generation, 2);
       }
-    });
+    }, { peers: true });
   });
 });
 

@@ -1,10 +1,12 @@
 // The writer's cache of permission reads (store/access-cache.ts) stays exact: after every kind of change
 // to a space, a membership or a user (through the repositories, through a statement no repository
 // mirrors, in a write that is rolled back), what a command's check reads inside a write equals what the
-// database holds. Both drivers; PostgreSQL as a single node (the only setting that caches there).
+// database holds. Both drivers; PostgreSQL as a single node (the only setting that caches there), and the
+// lock that keeps a single node alone on its database.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { openStore, type Store } from '../../src/store/store.js';
 import type { Repo } from '../../src/store/repo.js';
 import { freshDatabase, type FreshDatabase } from '../helpers/databases.js';
@@ -101,3 +103,33 @@ for (const [name, open, skip] of drivers) {
     });
   });
 }
+
+// The cache is exact only if no other process writes: a single node (no NATS) shares its PostgreSQL
+// database with no other node, of either kind (store/node-lock.ts).
+describe('node lock: postgres', { skip: pgSkip }, () => {
+  test('a single node shares its database with no other node; cluster nodes share it with each other', async () => {
+    const db = await freshDatabase('herald_nodelock');
+    pgDbs.push(db);
+    const open = (singleNode: boolean) => openStore(db.url, { singleNode, nodeLockWaitMs: 300 });
+    const single = await open(true);
+    await assert.rejects(open(true), /another Herald process is using this database: a process without HERALD_NATS_URL must be its only one/);
+    await assert.rejects(open(false), /a Herald process without HERALD_NATS_URL is using this database/);
+    await single.close();
+    const [n1, n2] = [await open(false), await open(false)];
+    await assert.rejects(open(true), /another Herald process is using this database/);
+    await n1.close();
+    await assert.rejects(open(true), /another Herald process/, 'one cluster node is enough to keep a single node out');
+    await n2.close();
+    const again = await open(true);
+    // The lock is per schema: another schema of the same database is another Herald database.
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    await client.query('create schema other');
+    await client.end();
+    const u = new URL(db.url);
+    u.searchParams.set('options', '-c search_path=other');
+    const elsewhere = await openStore(u.toString(), { singleNode: true, nodeLockWaitMs: 300 });
+    await elsewhere.close();
+    await again.close();
+  });
+});
