@@ -10,19 +10,25 @@ const NODE_LOCK_KEY = 7_243_002;
 
 export type NodeKind = 'single' | 'cluster';
 
-export class NodeLock {
-  private lost = false;
-  /** Called once if the lock's connection ends while the node runs (the lock went with it). */
-  onLost: () => void = () => undefined;
+/** How often a node that lost its lock (its connection ended: a database restart) tries to take it again. */
+const RETAKE_EVERY_MS = 2000;
 
-  private constructor(private readonly client: pg.Client) {
-    const lose = () => {
-      if (this.lost) return;
-      this.lost = true;
-      this.onLost();
-    };
-    client.on('error', lose);
-    client.on('end', lose);
+export class NodeLock {
+  private closed = false;
+  /** False from the loss of the lock's connection until the lock is taken again: the node must not write. */
+  held = true;
+  private retaking: NodeJS.Timeout | null = null;
+  /** Called when the lock's connection ends while the node runs (the lock went with it). */
+  onLost: () => void = () => undefined;
+  /** Called when a node that lost the lock holds it again. */
+  onRegained: () => void = () => undefined;
+
+  private constructor(
+    private client: pg.Client,
+    private readonly url: string,
+    private readonly kind: NodeKind,
+  ) {
+    this.watch(client);
   }
 
   /**
@@ -30,23 +36,13 @@ export class NodeLock {
    * then fails with a message that says what to change.
    */
   static async take(url: string, kind: NodeKind, waitMs: number): Promise<NodeLock> {
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
-    client.on('error', () => undefined); // until the NodeLock listens
-    await client.connect();
-    const fn = kind === 'single' ? 'pg_try_advisory_lock' : 'pg_try_advisory_lock_shared';
     const deadline = Date.now() + waitMs;
-    try {
-      for (;;) {
-        const { rows } = await client.query<{ ok: boolean }>(`select ${fn}(${NODE_LOCK_KEY}, hashtext(current_schema())) as ok`);
-        if (rows[0]?.ok) return new NodeLock(client);
-        if (Date.now() >= deadline) break;
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    } catch (err) {
-      await client.end().catch(() => undefined);
-      throw err;
+    for (;;) {
+      const client = await tryLock(url, kind);
+      if (client !== null) return new NodeLock(client, url, kind);
+      if (Date.now() >= deadline) break;
+      await new Promise((r) => setTimeout(r, 200));
     }
-    await client.end().catch(() => undefined);
     throw new Error(
       kind === 'single'
         ? 'another Herald process is using this database: a process without HERALD_NATS_URL must be its only one (run every process as a cluster node, with HERALD_NATS_URL, to share it)'
@@ -54,8 +50,51 @@ export class NodeLock {
     );
   }
 
+  private watch(client: pg.Client): void {
+    let gone = false;
+    const lose = () => {
+      if (gone || this.closed) return;
+      gone = true;
+      this.held = false;
+      this.onLost();
+      this.retaking = setInterval(() => void this.retake(), RETAKE_EVERY_MS);
+    };
+    client.on('error', lose);
+    client.on('end', lose);
+  }
+
+  private async retake(): Promise<void> {
+    const client = await tryLock(this.url, this.kind).catch(() => null);
+    if (client === null) return;
+    if (this.closed || this.retaking === null) return void client.end().catch(() => undefined);
+    clearInterval(this.retaking);
+    this.retaking = null;
+    this.client = client;
+    this.watch(client);
+    this.held = true;
+    this.onRegained();
+  }
+
   async close(): Promise<void> {
-    this.lost = true; // an end we asked for is not a loss
+    this.closed = true; // an end we asked for is not a loss
+    if (this.retaking !== null) clearInterval(this.retaking);
     await this.client.end().catch(() => undefined);
   }
+}
+
+/** A connection holding the lock, or null when another kind of node holds it. */
+async function tryLock(url: string, kind: NodeKind): Promise<pg.Client | null> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
+  client.on('error', () => undefined); // a lost lock is reported through watch()
+  try {
+    await client.connect();
+    const fn = kind === 'single' ? 'pg_try_advisory_lock' : 'pg_try_advisory_lock_shared';
+    const { rows } = await client.query<{ ok: boolean }>(`select ${fn}(${NODE_LOCK_KEY}, hashtext(current_schema())) as ok`);
+    if (rows[0]?.ok) return client;
+  } catch (err) {
+    await client.end().catch(() => undefined);
+    throw err;
+  }
+  await client.end().catch(() => undefined);
+  return null;
 }

@@ -48,6 +48,7 @@ export interface Store {
 
 const WRITER_LOCK_KEY = 7_243_001;
 const FLUSH_FAILED = () => unavailable('the database could not sync its log to disk; restart Herald');
+const LOCK_LOST = () => unavailable('the connection holding this node\'s database lock was lost; it is being taken again');
 /** At most this many queued writes share one transaction. */
 const MAX_BATCH = 256;
 
@@ -77,10 +78,10 @@ class StatementWatch {
 
   constructor(public cache: AccessCache | null) {}
 
-  /** From now on the writer reads permissions from the database (the node may no longer be alone). */
-  dropCache(): void {
+  /** Null while the node may not be alone on its database (its lock lost): the writer then reads permissions. */
+  setCache(cache: AccessCache | null): void {
     this.cache?.clear();
-    this.cache = null;
+    this.cache = cache;
   }
 
   seen(text: string): void {
@@ -147,6 +148,8 @@ class KyselyStore implements Store {
       if (this.wal !== null && this.queue.length < MAX_BATCH) await this.wal.settled();
       // After a failed flush a later one may "succeed" over pages the kernel dropped: commit nothing more.
       if (this.walFailed !== null) for (const w of this.queue.splice(0)) w.reject(FLUSH_FAILED());
+      // Without its node lock another kind of node may have started beside this one (node-lock.ts).
+      else if (this.nodeLock?.held === false) for (const w of this.queue.splice(0)) w.reject(LOCK_LOST());
       else await this.commitBatch(this.queue.splice(0, MAX_BATCH));
     }
     this.writing = false;
@@ -363,9 +366,13 @@ export async function openStore(url: string, opts: StoreOptions = {}): Promise<S
       throw e;
     }
     store.nodeLock.onLost = () => {
-      watch.dropCache();
-      // UNFINISHED: the lock is not taken again, so from now on another kind of node could start beside this one.
-      opts.log?.warn('lost the connection holding the node lock (single node or cluster): permission reads are no longer cached, and the lock is held again only after a restart');
+      watch.setCache(null);
+      opts.log?.warn('lost the connection holding the node lock (a database restart?): permission reads are not cached until it is held again');
+    };
+    store.nodeLock.onRegained = () => {
+      // Held again: whatever changed meanwhile is in the database, and an empty cache starts from there.
+      if (opts.singleNode) watch.setCache(new AccessCache());
+      opts.log?.info('the node lock is held again');
     };
   }
   try {

@@ -132,4 +132,27 @@ describe('node lock: postgres', { skip: pgSkip }, () => {
     await elsewhere.close();
     await again.close();
   });
+
+  test('a node whose lock connection is cut refuses writes until it holds the lock again', async () => {
+    const db = await freshDatabase('herald_nodelock');
+    pgDbs.push(db);
+    const store = await openStore(db.url, { singleNode: true, nodeLockWaitMs: 300 });
+    const admin = new pg.Client({ connectionString: db.url });
+    await admin.connect();
+    try {
+      const write = () => store.write(async (tx) => (await tx.users.insert({ username: `u${Date.now()}${Math.random()}`.replace('.', ''), email: `${Math.random()}@example.test`, password_hash: 'h', display_name: 'U' }, T0)).id);
+      await write();
+      const { rowCount } = await admin.query(`select pg_terminate_backend(pid) from pg_locks where locktype = 'advisory' and database = (select oid from pg_database where datname = current_database()) and pid <> pg_backend_pid()`);
+      assert.equal(rowCount, 1, 'one connection holds the node lock');
+      const until = async (what: string, ok: () => Promise<boolean>) => {
+        for (const t0 = Date.now(); !(await ok()); await new Promise((r) => setTimeout(r, 100))) if (Date.now() - t0 > 8000) assert.fail(what);
+      };
+      await until('writes are refused once the lock is lost', () => write().then(() => false, (e: unknown) => /database lock was lost/.test(String(e))));
+      await until('writes go through again once the lock is held again', () => write().then(() => true, () => false));
+      await assert.rejects(openStore(db.url, { singleNode: false, nodeLockWaitMs: 300 }), /without HERALD_NATS_URL is using this database/, 'held again');
+    } finally {
+      await admin.end();
+      await store.close();
+    }
+  });
 });
