@@ -11,7 +11,7 @@ const NODE_LOCK_KEY = 7_243_002;
 export type NodeKind = 'single' | 'cluster';
 
 /** How often a node that lost its lock (its connection ended: a database restart) tries to take it again. */
-const RETAKE_EVERY_MS = 2000;
+const RETAKE_EVERY_MS = 500;
 
 export class NodeLock {
   private closed = false;

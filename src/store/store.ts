@@ -32,6 +32,8 @@ export interface Store {
    * after a change is rolled back and its writes run again, each alone (`runPostgresBatch`).
    */
   write<T>(fn: (tx: Repo) => Promise<T>, afterCommit?: (result: T) => void): Promise<T>;
+  /** Throws what `write` would refuse with right now (`unavailable`: a failed WAL flush, a lost node lock). */
+  assertWritable(): void;
   /** Where a throwing `afterCommit` is reported (the composition root logs and counts it). */
   onAfterCommitError: (err: unknown) => void;
   /** Runs reads outside a transaction, once every write committed before the call is durable. */
@@ -48,7 +50,7 @@ export interface Store {
 
 const WRITER_LOCK_KEY = 7_243_001;
 const FLUSH_FAILED = () => unavailable('the database could not sync its log to disk; restart Herald');
-const LOCK_LOST = () => unavailable('the connection holding this node\'s database lock was lost; it is being taken again');
+const LOCK_LOST = () => unavailable('this node lost its database lock with its connection (node-lock.ts); retry in a few seconds');
 /** At most this many queued writes share one transaction. */
 const MAX_BATCH = 256;
 
@@ -126,6 +128,11 @@ class KyselyStore implements Store {
       this.flavor === 'postgres' ? (await sql<{ s: string }>`select current_schema() as s`.execute(this.db)).rows[0]?.s : undefined;
     const { error } = await new Migrator({ db: this.db, provider: migrationProvider(this.flavor), migrationTableSchema }).migrateToLatest();
     if (error) throw error instanceof Error ? error : new Error(String(error));
+  }
+
+  assertWritable(): void {
+    if (this.walFailed !== null) throw FLUSH_FAILED();
+    if (this.nodeLock?.held === false) throw LOCK_LOST();
   }
 
   write<T>(fn: (tx: Repo) => Promise<T>, afterCommit?: (result: T) => void): Promise<T> {

@@ -147,7 +147,7 @@ describe('node lock: postgres', { skip: pgSkip }, () => {
       const until = async (what: string, ok: () => Promise<boolean>) => {
         for (const t0 = Date.now(); !(await ok()); await new Promise((r) => setTimeout(r, 100))) if (Date.now() - t0 > 8000) assert.fail(what);
       };
-      await until('writes are refused once the lock is lost', () => write().then(() => false, (e: unknown) => /database lock was lost/.test(String(e))));
+      await until('writes are refused once the lock is lost', () => write().then(() => false, (e: unknown) => /lost its database lock/.test(String(e))));
       await until('writes go through again once the lock is held again', () => write().then(() => true, () => false));
       await assert.rejects(openStore(db.url, { singleNode: false, nodeLockWaitMs: 300 }), /without HERALD_NATS_URL is using this database/, 'held again');
     } finally {

@@ -8,6 +8,8 @@ export const EVENT_ROUTES: RouteDef[] = [{ method: 'POST', url: '/api/v1/events'
 
 export function opsRoutes(app: FastifyInstance, ctx: Context, commands: Commands): void {
   app.get('/healthz', { config: { auth: 'none' }, schema: { tags: ['ops'], summary: 'Liveness and store check', security: [] } }, async () => {
+    // 503 while writes would be refused, not only while the database cannot be read.
+    ctx.store.assertWritable();
     await ctx.store.read((r) => r.logHead());
     return { status: 'ok', connections: ctx.gateway.connectionCount() };
   });
