@@ -61,7 +61,11 @@ export class EventLog {
     private readonly db: Db,
     private readonly members: { peersOf(userId: number): Promise<number[]> },
     private readonly deferAppends = false,
-  ) {}
+    /** The head, when the writer knows it from its last commit (a node alone on its database). */
+    knownHead: number | null = null,
+  ) {
+    this.cachedHead = knownHead;
+  }
 
   // ---- meta -------------------------------------------------------------------------------------
   async meta(key: string): Promise<string | null> {

@@ -40,16 +40,17 @@ export class Repo {
 
   /**
    * The writer's Repo (store.ts) takes `deferAppends`, where the log holds appends until `log.flushAppends`
-   * (PostgreSQL, see EventLog), and `accessCache` (one node; see access-cache.ts).
+   * (PostgreSQL, see EventLog), and, on a node alone on its database, `accessCache` (access-cache.ts) and
+   * the log head its last commit left.
    */
   constructor(
     readonly db: Db,
-    opts: { deferAppends?: boolean; accessCache?: AccessCache | null } = {},
+    opts: { deferAppends?: boolean; accessCache?: AccessCache | null; head?: number | null } = {},
   ) {
     const cache = opts.accessCache ?? null;
     this.users = new UserRepo(db, cache);
     this.spaces = new SpaceRepo(db, () => this.log.head(), cache);
-    this.log = new EventLog(db, this.spaces, opts.deferAppends);
+    this.log = new EventLog(db, this.spaces, opts.deferAppends, opts.head);
     this.messages = new MessageRepo(db, this.users, this.spaces);
     this.reads = new ReadRepo(db);
     this.files = new FileRepo(db);

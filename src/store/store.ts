@@ -13,7 +13,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DB } from './schema.js';
 import { migrationProvider, type Flavor } from './migrations.js';
-import { Repo } from './repo.js';
+import { Repo, type Db } from './repo.js';
 import { resilientPool } from './pg-pool.js';
 import { AccessCache } from './access-cache.js';
 import { NodeLock } from './node-lock.js';
@@ -77,13 +77,30 @@ const PLAIN_SELECT = /^\s*select\b/i;
  */
 class StatementWatch {
   changes = 0;
+  /** The log head as the last commit left it, kept while the node is alone (with a cache); null: read it. */
+  head: number | null = null;
 
   constructor(public cache: AccessCache | null) {}
 
   /** Null while the node may not be alone on its database (its lock lost): the writer then reads permissions. */
   setCache(cache: AccessCache | null): void {
-    this.cache?.clear();
+    this.forget();
     this.cache = cache;
+  }
+
+  /** After a rollback: what the cache and the head learnt in it may be gone. */
+  forget(): void {
+    this.cache?.clear();
+    this.head = null;
+  }
+
+  /** The batch's Repo: the writer's cache and, while the node is alone, the head its last commit left. */
+  repo(db: Db, deferAppends = false): Repo {
+    return new Repo(db, { deferAppends, accessCache: this.cache, head: this.cache !== null ? this.head : null });
+  }
+
+  committed(tx: Repo): void {
+    this.head = this.cache !== null ? tx.log.headMark().head : null;
   }
 
   seen(text: string): void {
@@ -167,8 +184,7 @@ class KyselyStore implements Store {
     try {
       outcomes = this.flavor === 'postgres' ? await this.runPostgresBatch(batch) : await this.runSqliteBatch(batch);
     } catch (err) {
-      // Whatever the cache learnt in the rolled-back transaction may be gone.
-      this.watch.cache?.clear();
+      this.watch.forget();
       if (err instanceof Redo) {
         // A write failed after changing the transaction: each write again in a transaction of its own.
         for (const w of batch) await this.commitBatch([w]);
@@ -197,8 +213,9 @@ class KyselyStore implements Store {
    * lone write needs none: if it throws, the whole transaction rolls back.
    */
   private async runSqliteBatch(batch: QueuedWrite[]): Promise<Outcome[]> {
-    return this.db.transaction().execute(async (trx) => {
-      const tx = new Repo(trx, { accessCache: this.watch.cache });
+    let tx: Repo | undefined;
+    const outcomes = await this.db.transaction().execute(async (trx): Promise<Outcome[]> => {
+      tx = this.watch.repo(trx);
       if (batch.length === 1) return [{ ok: true, value: await batch[0].fn(tx) }];
       const outcomes: Outcome[] = [];
       for (const w of batch) {
@@ -218,6 +235,8 @@ class KyselyStore implements Store {
       }
       return outcomes;
     });
+    this.watch.committed(tx!);
+    return outcomes;
   }
 
   /**
@@ -232,7 +251,7 @@ class KyselyStore implements Store {
     return this.db.connection().execute(async (conn) => {
       await sql.raw(`begin; select pg_advisory_xact_lock(${WRITER_LOCK_KEY})`).execute(conn);
       try {
-        const tx = new Repo(conn, { deferAppends: true, accessCache: this.watch.cache });
+        const tx = this.watch.repo(conn, true);
         const outcomes: Outcome[] = [];
         for (const w of batch) {
           const mark = tx.log.headMark();
@@ -247,6 +266,7 @@ class KyselyStore implements Store {
         }
         await tx.log.flushAppends();
         await sql`commit`.execute(conn);
+        this.watch.committed(tx);
         return outcomes;
       } catch (err) {
         await sql`rollback`.execute(conn).catch(() => undefined);
