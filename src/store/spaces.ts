@@ -10,7 +10,6 @@ import { toUserRef } from './users.js';
 import { runCompiled } from './fast.js';
 import type { AccessCache, SpaceAccessRow } from './access-cache.js';
 
-
 const toSummary = (s: Selectable<DB['spaces']>): SpaceSummary => ({
   id: n(s.id),
   uuid: s.uuid,
