@@ -5,7 +5,8 @@
 // Exact, not "fresh enough": only the writer uses it, and the writer is the only one changing the
 // database (one node; a cluster runs without it, since other nodes write too). Every statement the
 // store runs is shown to `observe`; one that changes `spaces`, `members` or `users` clears the cache,
-// unless it is one of the touches that keep it up to date themselves (`keepsAccessCache`). Any write that
+// unless it changes no cached column (mark-all-read) or is one of the touches that keep it up to date
+// themselves (`keepsAccessCache`). Any write that
 // fails clears it too, since what it changed was rolled back. So a new kind of write cannot leave it stale.
 import type { Role, SpaceSummary, UserRef } from '../core/model.js';
 
@@ -20,7 +21,7 @@ export interface SpaceAccessRow {
 /** A statement that may change data changes the cache if it names a cached table. */
 const CACHED_TABLES = /\b(spaces|members|users)\b/i;
 
-/** Statement texts that change cached tables but update the cache themselves (registered by fast.ts). */
+/** Statement texts that name cached tables but change no cached column, or mirror their change here (fast.ts registers them). */
 const cacheAware = new Set<string>();
 
 export function keepsAccessCache(text: string): void {

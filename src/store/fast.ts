@@ -22,7 +22,7 @@ export async function runCompiled<R>(
   shape: string,
   params: readonly unknown[],
   build: () => Compilable<R>,
-  /** The statement changes the writer's AccessCache only in ways its caller mirrors there itself (the touches). */
+  /** The statement changes nothing the writer's AccessCache holds, or only what its caller mirrors there (the touches). */
   keepsCache = false,
 ): Promise<QueryResult<R>> {
   // kysely leaves out a column whose value is undefined, which would change the statement's shape.

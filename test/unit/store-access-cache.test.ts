@@ -63,6 +63,7 @@ for (const [name, open, skip] of drivers) {
 
         await change('a post touches the space', (tx) => tx.messages.post({ space_id: s, author_id: a, kind: 'message', content: 'hi' }, T0 + 10));
         await change('the activity flush touches a user', (tx) => tx.users.touch(b, T0 + 20));
+        await change('all read', async (tx) => assert.equal(await tx.reads.markAllRead(s, b), true, 'a message was unread'));
         await change('a role changes', (tx) => tx.spaces.setRole(s, b, 'manager'));
         await change('a member leaves', (tx) => tx.spaces.removeMember(s, b));
         await change('a member joins', (tx) => tx.spaces.addMember(s, b, 'member', T0 + 30));
