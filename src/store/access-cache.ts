@@ -6,8 +6,9 @@
 // database (one node; a cluster runs without it, since other nodes write too). Every statement the
 // store runs is shown to `observe`; one that changes `spaces`, `members` or `users` clears the cache,
 // unless it changes no cached column (mark-all-read) or is one of the touches that keep it up to date
-// themselves (`keepsAccessCache`). Any write that
-// fails clears it too, since what it changed was rolled back. So a new kind of write cannot leave it stale.
+// themselves (`keepsAccessCache`). Any write that fails clears it too, since what it changed was rolled
+// back. So a new kind of write cannot leave it stale. A single PostgreSQL node is kept alone on its
+// database by node-lock.ts.
 import type { Role, SpaceSummary, UserRef } from '../core/model.js';
 
 /** What a permission check reads in one statement: the space, the user's role there, the user's snapshot. */
