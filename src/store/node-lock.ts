@@ -25,10 +25,22 @@ export class NodeLock {
 
   private constructor(
     private client: pg.Client,
+    /** The backend holding the lock: a write transaction checks it still does (`stillHeld`). */
+    private pid: number,
     private readonly url: string,
     private readonly kind: NodeKind,
   ) {
     this.watch(client);
+  }
+
+  /**
+   * A statement for a write transaction, after it took the writer lock: it fails (as a lost connection
+   * does, so the writes get `unavailable`) unless this node still holds its lock. Another kind of node can
+   * take the lock only once this one lost it, and can write only under the writer lock, so a batch that
+   * passed this check commits before that node reads anything.
+   */
+  stillHeld(): string {
+    return `do $$ begin if not exists (select 1 from pg_locks where locktype = 'advisory' and granted and pid = ${this.pid}) then raise exception 'this node lost its database lock' using errcode = '57P01'; end if; end $$`;
   }
 
   /**
@@ -38,8 +50,8 @@ export class NodeLock {
   static async take(url: string, kind: NodeKind, waitMs: number): Promise<NodeLock> {
     const deadline = Date.now() + waitMs;
     for (;;) {
-      const client = await tryLock(url, kind);
-      if (client !== null) return new NodeLock(client, url, kind);
+      const held = await tryLock(url, kind);
+      if (held !== null) return new NodeLock(held.client, held.pid, url, kind);
       if (Date.now() >= deadline) break;
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -64,13 +76,14 @@ export class NodeLock {
   }
 
   private async retake(): Promise<void> {
-    const client = await tryLock(this.url, this.kind).catch(() => null);
-    if (client === null) return;
-    if (this.closed || this.retaking === null) return void client.end().catch(() => undefined);
+    const held = await tryLock(this.url, this.kind).catch(() => null);
+    if (held === null) return;
+    if (this.closed || this.retaking === null) return void held.client.end().catch(() => undefined);
     clearInterval(this.retaking);
     this.retaking = null;
-    this.client = client;
-    this.watch(client);
+    this.client = held.client;
+    this.pid = held.pid;
+    this.watch(held.client);
     this.held = true;
     this.onRegained();
   }
@@ -82,15 +95,15 @@ export class NodeLock {
   }
 }
 
-/** A connection holding the lock, or null when another kind of node holds it. */
-async function tryLock(url: string, kind: NodeKind): Promise<pg.Client | null> {
+/** A connection holding the lock (and its backend's pid), or null when another kind of node holds it. */
+async function tryLock(url: string, kind: NodeKind): Promise<{ client: pg.Client; pid: number } | null> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
   client.on('error', () => undefined); // a lost lock is reported through watch()
   try {
     await client.connect();
     const fn = kind === 'single' ? 'pg_try_advisory_lock' : 'pg_try_advisory_lock_shared';
-    const { rows } = await client.query<{ ok: boolean }>(`select ${fn}(${NODE_LOCK_KEY}, hashtext(current_schema())) as ok`);
-    if (rows[0]?.ok) return client;
+    const { rows } = await client.query<{ ok: boolean; pid: number }>(`select ${fn}(${NODE_LOCK_KEY}, hashtext(current_schema())) as ok, pg_backend_pid() as pid`);
+    if (rows[0]?.ok) return { client, pid: rows[0].pid };
   } catch (err) {
     await client.end().catch(() => undefined);
     throw err;

@@ -249,8 +249,9 @@ class KyselyStore implements Store {
    */
   private async runPostgresBatch(batch: QueuedWrite[]): Promise<Outcome[]> {
     return this.db.connection().execute(async (conn) => {
-      await sql.raw(`begin; select pg_advisory_xact_lock(${WRITER_LOCK_KEY})`).execute(conn);
+      const stillHeld = this.nodeLock === null ? '' : `; ${this.nodeLock.stillHeld()}`;
       try {
+        await sql.raw(`begin; select pg_advisory_xact_lock(${WRITER_LOCK_KEY})${stillHeld}`).execute(conn);
         const tx = this.watch.repo(conn, true);
         const outcomes: Outcome[] = [];
         for (const w of batch) {
