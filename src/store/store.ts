@@ -77,7 +77,7 @@ const PLAIN_SELECT = /^\s*select\b/i;
  */
 class StatementWatch {
   changes = 0;
-  /** The log head as the last commit left it, kept while the node is alone (with a cache); null: read it. */
+  /** The log head as the last commit left it, kept only while the node is alone (it has a cache); null: read it. */
   head: number | null = null;
 
   constructor(public cache: AccessCache | null) {}
@@ -96,7 +96,7 @@ class StatementWatch {
 
   /** The batch's Repo: the writer's cache and, while the node is alone, the head its last commit left. */
   repo(db: Db, deferAppends = false): Repo {
-    return new Repo(db, { deferAppends, accessCache: this.cache, head: this.cache !== null ? this.head : null });
+    return new Repo(db, { deferAppends, accessCache: this.cache, head: this.head });
   }
 
   committed(tx: Repo): void {
